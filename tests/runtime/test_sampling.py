@@ -1,0 +1,77 @@
+"""The numpy sampler: filters, temperature, penalties and seeds behave like llama.cpp's chain."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tutor.runtime.sampling import apply_repeat_penalty, sample, softmax, top_n
+from tutor.runtime.types import GenerationSettings
+
+LOGITS = np.array([2.0, 1.0, 0.5, -1.0, 3.0, 0.0], dtype=np.float32)
+
+
+def test_greedy_picks_argmax_and_reports_model_prob() -> None:
+    step = sample(LOGITS, GenerationSettings(temperature=0), [], np.random.default_rng(0))
+    assert step.token == 4
+    assert np.isclose(step.prob, softmax(LOGITS)[4])
+    assert step.sampled_prob == 1.0
+
+
+def test_top_k_one_is_greedy_whatever_the_seed() -> None:
+    s = GenerationSettings(temperature=1.5, top_k=1, top_p=1.0, min_p=0.0)
+    assert {sample(LOGITS, s, [], np.random.default_rng(seed)).token for seed in range(20)} == {4}
+
+
+def test_top_p_keeps_smallest_prefix_reaching_p() -> None:
+    probs = softmax(LOGITS)
+    order = np.argsort(-probs)
+    s = GenerationSettings(temperature=1.0, top_k=0, top_p=float(probs[order[0]] + 1e-3), min_p=0.0)
+    tokens = {sample(LOGITS, s, [], np.random.default_rng(seed)).token for seed in range(50)}
+    assert tokens <= {int(order[0]), int(order[1])}
+
+
+def test_min_p_drops_unlikely_tokens() -> None:
+    s = GenerationSettings(temperature=1.0, top_k=0, top_p=1.0, min_p=0.3)
+    tokens = {sample(LOGITS, s, [], np.random.default_rng(seed)).token for seed in range(100)}
+    assert tokens == {0, 4}  # p(0)/p(4) = e^-1 ≈ 0.37 passes; p(1)/p(4) = e^-2 ≈ 0.14 does not
+
+
+def test_repeat_penalty_lowers_seen_tokens() -> None:
+    out = apply_repeat_penalty(LOGITS, [4, 3], 2.0)
+    assert out[4] == LOGITS[4] / 2 and out[3] == LOGITS[3] * 2 and out[0] == LOGITS[0]
+
+
+def test_same_seed_same_choices() -> None:
+    s = GenerationSettings(temperature=1.0, top_k=0, top_p=1.0, min_p=0.0)
+    a = [sample(LOGITS, s, [], np.random.default_rng(7)).token for _ in range(5)]
+    b = [sample(LOGITS, s, [], np.random.default_rng(7)).token for _ in range(5)]
+    assert a == b
+
+
+def test_top_n_sorted_best_first() -> None:
+    assert list(top_n(LOGITS, 3)) == [4, 0, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    logits=st.lists(st.floats(-20, 20), min_size=2, max_size=50),
+    temperature=st.floats(0.05, 3.0),
+    top_k=st.integers(0, 60),
+    top_p=st.floats(0.05, 1.0),
+    min_p=st.floats(0.0, 0.9),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_sampled_token_is_valid_and_probs_consistent(
+    logits: list[float], temperature: float, top_k: int, top_p: float, min_p: float, seed: int
+) -> None:
+    arr = np.array(logits, dtype=np.float32)
+    s = GenerationSettings(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, top_n=3)
+    step = sample(arr, s, [], np.random.default_rng(seed))
+    assert 0 <= step.token < len(arr)
+    assert 0 < step.sampled_prob <= 1 + 1e-9
+    assert step.top_probs[0] >= step.top_probs[-1]
+    if top_k:
+        # the chosen token is among the top_k logits (ties allowed)
+        assert arr[step.token] >= np.sort(arr)[-min(top_k, len(arr))]

@@ -1,0 +1,160 @@
+"""One sitting of questions — a lesson's quiz or a review — shared by the app and the plain CLI.
+
+It keeps the order, hints and timing, grades each answer, appends it to the progress store
+and reschedules the question's review card, so both front ends record exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tutor.core.grading import Grade, Response, encode_response, grade
+from tutor.core.pack import Pack
+from tutor.core.progress import ProgressStore
+from tutor.core.quiz import Question, load_quiz, presented_order
+from tutor.core.review import schedule
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question and the lesson it belongs to (a review mixes lessons)."""
+
+    lesson: str
+    question: Question
+
+
+@dataclass(frozen=True)
+class Result:
+    item: Item
+    grade: Grade
+    seconds: float
+
+
+@dataclass
+class QuizSession:
+    """Walks through ``items`` one at a time, recording every graded answer."""
+
+    pack_id: str
+    items: list[Item]
+    store: ProgressStore
+    shuffle: bool = True
+    attempt: int = 0
+    is_review: bool = False
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    results: list[Result] = field(default_factory=list)
+    hinted: bool = False
+
+    def __post_init__(self) -> None:
+        self._learner = self.store.learner_id()
+        self._started = self.clock()
+        self._asked = self._started
+
+    @property
+    def current(self) -> Item | None:
+        index = len(self.results)
+        return self.items[index] if index < len(self.items) else None
+
+    @property
+    def finished(self) -> bool:
+        return self.current is None
+
+    def order(self, item: Item) -> list[int]:
+        """The order in which to show this question's choices or items."""
+        return presented_order(item.question, self._learner, self.attempt, shuffle=self.shuffle)
+
+    def hint(self) -> str | None:
+        """The current question's hint; asking for it marks the answer as hinted."""
+        item = self.current
+        if item is None or item.question.hint is None:
+            return None
+        self.hinted = True
+        return item.question.hint
+
+    def submit(self, response: Response) -> Grade:
+        """Grade the current question. Unreadable answers (``grade.problem``) are not recorded."""
+        item = self.current
+        if item is None:
+            raise RuntimeError("the session is finished")
+        result = grade(item.question, response, hinted=self.hinted)
+        if result.problem is not None:
+            return result
+        seconds = self.clock() - self._asked
+        key = (self.pack_id, item.lesson, item.question.id)
+        self.store.record_answer(
+            *key,
+            score=result.score,
+            correct=result.correct,
+            hinted=result.hinted,
+            response=encode_response(response),
+            seconds=seconds,
+        )
+        card, due = schedule(self.store.get_card(*key), result.correct, result.hinted, self.now())
+        self.store.put_card(*key, card, due)
+        self.results.append(Result(item, result, seconds))
+        self.hinted = False
+        self._asked = self.clock()
+        if self.finished and not self.is_review:
+            self.store.record_quiz_attempt(
+                self.pack_id, item.lesson, score=self.score, total=len(self.items),
+                seconds=self.seconds,
+            )
+        return result
+
+    @property
+    def score(self) -> float:
+        return sum(r.grade.score for r in self.results)
+
+    @property
+    def seconds(self) -> float:
+        return self.clock() - self._started
+
+    def to_review(self) -> list[Result]:
+        """Answers that were not fully right (or needed a hint): they come back in review."""
+        return [r for r in self.results if not r.grade.correct]
+
+
+def lesson_session(pack: Pack, slug: str, store: ProgressStore, attempt: int = 0) -> QuizSession:
+    """A session over a lesson's whole quiz. Raises KeyError/PackError for a missing/bad quiz."""
+    lesson = pack.lesson(slug)
+    if lesson.quiz_path is None:
+        raise KeyError(f"lesson '{slug}' has no quiz")
+    quiz = load_quiz(lesson.quiz_path)
+    items = [Item(slug, q) for q in quiz.questions]
+    return QuizSession(pack.id, items, store, shuffle=quiz.shuffle, attempt=attempt)
+
+
+def review_session(
+    pack: Pack, store: ProgressStore, now: datetime | None = None, limit: int = 20
+) -> QuizSession:
+    """A session over the review cards due now, across lessons (questions since removed are skipped)."""
+    moment = now or datetime.now(UTC)
+    quizzes: dict[str, dict[str, Question]] = {}
+    items: list[Item] = []
+    for card in store.due_cards(pack.id, moment):
+        if card.lesson not in quizzes:
+            quizzes[card.lesson] = _questions(pack, card.lesson)
+        question = quizzes[card.lesson].get(card.question_id)
+        if question is not None:
+            items.append(Item(card.lesson, question))
+        if len(items) >= limit:
+            break
+    return QuizSession(pack.id, items, store, is_review=True, now=lambda: now or datetime.now(UTC))
+
+
+def _questions(pack: Pack, slug: str) -> dict[str, Question]:
+    try:
+        path = pack.lesson(slug).quiz_path
+    except KeyError:
+        return {}
+    if path is None:
+        return {}
+    return {q.id: q for q in load_quiz(path).questions}
+
+
+def due_count(pack: Pack, store: ProgressStore, now: datetime | None = None) -> int:
+    """How many review cards are due (shown on the outline as "N due")."""
+    return len(store.due_cards(pack.id, now or datetime.now(UTC)))

@@ -1,0 +1,210 @@
+"""``llm-tutor models ...`` and the model lines of ``llm-tutor doctor``.
+
+``register(subparsers)`` adds the ``models`` command to the app's argparse parser; each handler
+takes the parsed Namespace and returns an exit code. Errors print one clear line, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tutor.runtime.catalog import (
+    CatalogModel,
+    chosen_spec,
+    downloaded_path,
+    installed_path,
+    load_catalog,
+    looks_like_path,
+    packaged_path,
+    packaged_sha256,
+    resolve_model,
+    save_choice,
+)
+from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.gguf_file import check_gguf, file_sha256
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``models`` with its sub-commands to the app's argparse subparsers."""
+    models = subparsers.add_parser("models", help="list, download and choose models")
+    sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
+    sub.add_parser("list", help="show recommended models and which are on this machine").set_defaults(
+        func=_guard(cmd_list)
+    )
+    pull = sub.add_parser("pull", help="download a catalog model (pinned revision, sha256 checked)")
+    pull.add_argument("id", help="catalog id, see `llm-tutor models list`")
+    pull.set_defaults(func=_guard(cmd_pull))
+    use = sub.add_parser("use", help="choose the model the tutor runs")
+    use.add_argument("model", metavar="ID|PATH", help="catalog id, or the path of any local .gguf file")
+    use.set_defaults(func=_guard(cmd_use))
+    path = sub.add_parser("path", help="print where a model's file is")
+    path.add_argument("id", nargs="?", help="catalog id (default: the model in use)")
+    path.set_defaults(func=_guard(cmd_path))
+    remove = sub.add_parser("remove", help="delete a downloaded model")
+    remove.add_argument("id", help="catalog id")
+    remove.set_defaults(func=_guard(cmd_remove))
+    verify = sub.add_parser("verify", help="check the sha256 of the models on this machine")
+    verify.set_defaults(func=_guard(cmd_verify))
+
+
+def _guard(handler: Handler) -> Handler:
+    """Turn runtime errors into one line on stderr and exit code 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except ModelRuntimeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+
+    run.__doc__ = handler.__doc__
+    return run
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def _status(model: CatalogModel) -> str:
+    if downloaded_path(model).is_file():
+        return "downloaded"
+    if packaged_path(model) is not None:
+        return "installed"
+    return "not downloaded"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the catalog with each model's status; '*' marks the model in use."""
+    catalog = load_catalog()
+    chosen = chosen_spec() or catalog.default
+    for m in catalog.models:
+        mark = "*" if m.id == chosen else " "
+        default = " (default)" if m.id == catalog.default else ""
+        print(f"{mark} {m.id}{default}: {m.name}, {_mb(m.size)}, {m.license}, needs ~{m.memory_mb} MB RAM, {_status(m)}")
+        print(f"    {m.good_for}")
+    if chosen and looks_like_path(chosen):
+        print(f"* in use: local file {chosen}")
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Download one catalog model with a progress bar, then check its sha256."""
+    from tutor.runtime.download import pull
+
+    model = load_catalog().get(args.id)
+    path = pull(model, progress=_print_progress)
+    print(f"\n{model.id} is ready: {path}", file=sys.stderr)
+    return 0
+
+
+def _print_progress(done: int, total: int) -> None:
+    if total <= 0:
+        return
+    width = 30
+    filled = width * done // total
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done / 1e6:7.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+
+def cmd_use(args: argparse.Namespace) -> int:
+    """Choose a catalog model (must be on this machine) or any local .gguf file."""
+    spec: str = args.model
+    if looks_like_path(spec):
+        path = Path(spec).expanduser().resolve()
+        check_gguf(path)
+        save_choice(str(path))
+        print(f"using {path}")
+        return 0
+    catalog = load_catalog()
+    resolve_model(spec, catalog)  # raises with a 'pull it first' hint if absent
+    save_choice(None if spec == catalog.default else spec)
+    print(f"using {spec}")
+    return 0
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    """Print the file of a catalog model (default: the model in use)."""
+    print(resolve_model(args.id).path)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Delete a downloaded model; the packaged default is removed with pip instead."""
+    from tutor.runtime.download import remove
+
+    model = load_catalog().get(args.id)
+    if remove(model):
+        if chosen_spec() == model.id:
+            save_choice(None)
+        print(f"removed {model.id}")
+        return 0
+    if packaged_path(model) is not None:
+        print(f"{model.id} comes with the {model.package} package; remove it with: pip uninstall {model.package}", file=sys.stderr)
+        return 1
+    print(f"{model.id} is not downloaded; nothing to remove", file=sys.stderr)
+    return 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the sha256 of every catalog model on this machine; exit 1 on any mismatch."""
+    bad = 0
+    for model in load_catalog().models:
+        path = installed_path(model)
+        if path is None:
+            continue
+        expected = packaged_sha256(model) if path == packaged_path(model) else model.sha256
+        actual = file_sha256(path)
+        ok = bool(expected) and actual == expected
+        bad += not ok
+        verdict = "ok" if ok else ("no pinned sha256" if not expected else "MISMATCH")
+        print(f"{model.id}: {verdict} ({path})")
+    chosen = chosen_spec()
+    if chosen and looks_like_path(chosen):
+        check_gguf(Path(chosen))
+        print(f"local file {chosen}: readable GGUF header (no catalog hash to compare)")
+    return 1 if bad else 0
+
+
+def doctor_lines() -> list[str]:
+    """Model lines for ``llm-tutor doctor``: which model, its size, a one-line speed check."""
+    try:
+        resolved = resolve_model()
+        check_gguf(resolved.path)
+    except ModelRuntimeError as err:
+        return [f"model: not usable: {err}"]
+    lines = [f"model: {resolved.path} ({_mb(resolved.path.stat().st_size)})"]
+    lines.append(_speed_line())
+    return lines
+
+
+def _speed_line() -> str:
+    """Load the model in a worker and time a short greedy generation."""
+    from tutor.runtime.client import ModelClient
+    from tutor.runtime.types import GenerationSettings
+
+    try:
+        t0 = time.perf_counter()
+        with ModelClient(n_ctx=512) as client:
+            info = client.start()
+            load = time.perf_counter() - t0
+            with client.generate("The quick brown fox", GenerationSettings(temperature=0, max_tokens=24)) as gen:
+                for _ in gen:
+                    pass
+            result = gen.result
+        assert result is not None
+        return (
+            f"speed: {info.name} loaded in {load:.1f} s, first token after {result.prompt_seconds * 1000:.0f} ms, "
+            f"{result.tokens_per_second:.0f} tokens/s generating"
+        )
+    except ModelRuntimeError as err:
+        return f"speed check failed: {err}"

@@ -1,0 +1,110 @@
+"""Choosing the next token from the model's logits, in numpy.
+
+This follows the sampler chain of llama.cpp (``llama_sampler_init_top_k`` → ``top_p`` → ``min_p``
+→ ``temp`` → ``dist``, as built by llama-cpp-python's ``_init_sampler``) so the numbers the tutor
+shows are the ones that decided the output. Left out: mirostat, typical-p, grammars, DRY, XTC.
+The filters run on the temperature-1 distribution and temperature is applied to the survivors,
+as llama.cpp does; ``temperature == 0`` is greedy decoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.runtime.types import GenerationSettings
+
+
+@dataclass(frozen=True)
+class SampleStep:
+    """The outcome of one sampling step."""
+
+    token: int
+    prob: float  # the model's probability (temperature 1, no penalty)
+    sampled_prob: float  # probability in the filtered, tempered distribution
+    top_ids: np.ndarray  # the model's top-N token ids, best first
+    top_logits: np.ndarray
+    top_probs: np.ndarray
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Numerically stable softmax in float64."""
+    z = logits.astype(np.float64)
+    z -= z.max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
+def top_n(logits: np.ndarray, n: int) -> np.ndarray:
+    """Ids of the ``n`` largest logits, best first (argpartition: O(vocab), not a full sort)."""
+    n = min(n, logits.shape[0])
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    ids = np.argpartition(-logits, n - 1)[:n]
+    return ids[np.argsort(-logits[ids], kind="stable")]
+
+
+def apply_repeat_penalty(logits: np.ndarray, history: Sequence[int], penalty: float) -> np.ndarray:
+    """CTRL-style repetition penalty (Keskar et al. 2019) on recently seen tokens, as llama.cpp."""
+    out = logits.copy()
+    if penalty == 1.0 or not history:
+        return out
+    seen = np.unique(np.asarray(history, dtype=np.int64))
+    vals = out[seen]
+    # Positive logits shrink, negative ones grow more negative: both make the token less likely.
+    out[seen] = np.where(vals > 0, vals / penalty, vals * penalty)
+    return out
+
+
+def _candidates(logits: np.ndarray, s: GenerationSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and temperature-1 probabilities left after top-k, top-p and min-p, best first."""
+    k = s.top_k if 0 < s.top_k < logits.shape[0] else logits.shape[0]
+    ids = top_n(logits, k)  # top-k (also sorts the candidates)
+    probs = softmax(logits[ids])
+    if s.top_p < 1.0:
+        # top-p (nucleus, Holtzman et al. 2019): keep the smallest prefix whose mass reaches top_p.
+        keep = int(np.searchsorted(np.cumsum(probs), s.top_p) + 1)
+        ids, probs = ids[:keep], probs[:keep]
+    if s.min_p > 0.0:
+        # min-p: drop tokens less likely than min_p times the most likely one.
+        keep_mask = probs >= s.min_p * probs[0]
+        ids, probs = ids[keep_mask], probs[keep_mask]
+    return ids, probs
+
+
+def sample(
+    logits: np.ndarray,
+    settings: GenerationSettings,
+    history: Sequence[int],
+    rng: np.random.Generator,
+) -> SampleStep:
+    """Pick the next token from ``logits`` (n_vocab,) and report the numbers behind the choice."""
+    model_probs_top = top_n(logits, max(settings.top_n, 1))
+    log_z = _logsumexp(logits)
+    recent = history[-settings.repeat_last_n :] if settings.repeat_last_n else []
+    penalized = apply_repeat_penalty(logits, recent, settings.repeat_penalty)
+    if settings.temperature == 0:
+        token, sampled_prob = int(np.argmax(penalized)), 1.0
+    else:
+        ids, probs = _candidates(penalized, settings)
+        # Temperature on the survivors: p ** (1/T), renormalised (same as softmax(logit / T)).
+        tempered = softmax(np.log(probs) / settings.temperature)
+        choice = int(rng.choice(len(ids), p=tempered))
+        token, sampled_prob = int(ids[choice]), float(tempered[choice])
+    top_ids = model_probs_top[: settings.top_n]
+    return SampleStep(
+        token=token,
+        prob=float(np.exp(float(logits[token]) - log_z)),
+        sampled_prob=sampled_prob,
+        top_ids=top_ids,
+        top_logits=logits[top_ids].astype(np.float32),
+        top_probs=np.exp(logits[top_ids].astype(np.float64) - log_z),
+    )
+
+
+def _logsumexp(logits: np.ndarray) -> float:
+    """log(sum(exp(logits))) without overflow."""
+    m = float(logits.max())
+    return m + float(np.log(np.exp(logits.astype(np.float64) - m).sum()))

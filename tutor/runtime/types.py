@@ -1,0 +1,171 @@
+"""Typed results of the model runtime: plain dataclasses and numpy arrays, picklable.
+
+These cross the pipe between the worker process and the app, so they hold only data:
+no handles to llama.cpp objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+FinishReason = Literal["eos", "length", "stop", "cancelled"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the loaded model is: shape, quantization, vocabulary, template, licence, hash."""
+
+    path: str
+    name: str
+    architecture: str
+    n_params: int
+    quantization: str
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    n_embd: int
+    n_ctx_train: int
+    n_ctx: int
+    n_vocab: int
+    chat_template: str | None
+    license: str | None
+    sha256: str
+    size_bytes: int
+    bos_token: int
+    eos_token: int
+
+
+@dataclass(frozen=True)
+class TokenPiece:
+    """One token: its id, the exact bytes it stands for, and how to show it."""
+
+    id: int
+    bytes: bytes
+    special: bool = False  # control token such as <|im_start|> or </s>
+    byte_fallback: bool = False  # a raw byte token such as <0x0A>
+
+    @property
+    def text(self) -> str:
+        """The piece as text; bytes that are not valid UTF-8 on their own show as U+FFFD."""
+        return self.bytes.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible next token with its logit and probability (softmax at temperature 1)."""
+
+    token: TokenPiece
+    logit: float
+    prob: float
+
+
+@dataclass(frozen=True)
+class NextTokenDistribution:
+    """The model's full next-token distribution after reading a prompt."""
+
+    prompt_tokens: list[TokenPiece]
+    logits: np.ndarray  # (n_vocab,) float32, read with llama_get_logits_ith
+    top: list[Candidate]  # the most likely tokens, best first
+
+    def probs(self, temperature: float = 1.0) -> np.ndarray:
+        """Softmax of the logits at ``temperature`` (> 0), as float64."""
+        if temperature <= 0:
+            raise ValueError("temperature must be > 0")
+        z = self.logits.astype(np.float64) / temperature
+        z -= z.max()
+        e = np.exp(z)
+        return e / e.sum()
+
+
+@dataclass(frozen=True)
+class GeneratedToken:
+    """One sampled token, streamed as soon as it is chosen."""
+
+    index: int  # 0 for the first generated token
+    token: TokenPiece
+    prob: float  # the model's probability for it (softmax at temperature 1)
+    sampled_prob: float  # its probability in the distribution actually sampled from
+    text: str  # newly complete text (UTF-8 held back until a character is whole)
+    alternatives: list[Candidate]  # the model's top-N at this step, best first
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """Summary of a finished generation."""
+
+    text: str
+    tokens: list[GeneratedToken]
+    finish_reason: FinishReason
+    prompt_tokens: int
+    prompt_seconds: float  # time to evaluate the prompt (≈ time to first token)
+    generation_seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Generated tokens per second, prompt evaluation excluded."""
+        if self.generation_seconds <= 0:
+            return 0.0
+        return len(self.tokens) / self.generation_seconds
+
+
+@dataclass(frozen=True)
+class AttentionMaps:
+    """Attention probabilities captured from llama.cpp's forward pass.
+
+    ``weights[layer, head, query, key]``: row ``query`` sums to 1 and is zero for key > query.
+    """
+
+    tokens: list[TokenPiece]
+    weights: np.ndarray  # (n_layers, n_heads, T, T) float32
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """(layers, heads, tokens, tokens)."""
+        return tuple(self.weights.shape)
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Sampling settings, applied in llama.cpp's order: penalty, top-k, top-p, min-p, temperature.
+
+    ``temperature == 0`` means greedy. ``seed=None`` picks a fresh random seed.
+    """
+
+    temperature: float = 0.8
+    top_k: int = 40  # 0 = off
+    top_p: float = 0.95  # 1.0 = off
+    min_p: float = 0.05  # 0.0 = off
+    repeat_penalty: float = 1.0  # 1.0 = off
+    repeat_last_n: int = 64
+    seed: int | None = None
+    max_tokens: int = 128
+    stop: tuple[str, ...] = field(default_factory=tuple)
+    top_n: int = 5  # alternatives reported per step
+
+    def __post_init__(self) -> None:
+        problems = _settings_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def _settings_problems(s: GenerationSettings) -> list[str]:
+    """Human-readable reasons why these settings are invalid (empty if valid)."""
+    checks = [
+        (s.temperature >= 0, "temperature must be >= 0"),
+        (s.top_k >= 0, "top_k must be >= 0"),
+        (0 < s.top_p <= 1, "top_p must be in (0, 1]"),
+        (0 <= s.min_p <= 1, "min_p must be in [0, 1]"),
+        (s.repeat_penalty > 0, "repeat_penalty must be > 0"),
+        (s.repeat_last_n >= 0, "repeat_last_n must be >= 0"),
+        (s.max_tokens >= 1, "max_tokens must be >= 1"),
+        (0 <= s.top_n <= 100, "top_n must be between 0 and 100"),
+    ]
+    return [message for ok, message in checks if not ok]
+
+
+ChatMessages = list[Mapping[str, str]]
+"""Chat messages as ``[{"role": "user", "content": "..."}]``."""

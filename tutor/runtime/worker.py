@@ -1,0 +1,119 @@
+"""The worker process: hosts llama.cpp, answers requests from the app over a pipe.
+
+Everything native lives here, so a crash on a hostile GGUF, a failed allocation or a
+``GGML_ASSERT`` ends this process only; the app reports it and can start another. The worker's
+fds 1 and 2 point at the log file, so nothing it prints can reach the app's terminal.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import sys
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig
+
+log = logging.getLogger("tutor.runtime.worker")
+
+
+class CancelFlag:
+    """Reads the shared 'cancel every request up to this id' integer."""
+
+    def __init__(self, shared: Any) -> None:
+        self.shared = shared
+        self.current = 0
+
+    def __call__(self) -> bool:
+        return bool(self.shared.value >= self.current)
+
+
+def worker_main(conn: Connection, shared_cancel: Any, config: WorkerConfig) -> None:
+    """Entry point of the spawned process."""
+    from tutor.runtime import llamalog
+
+    llamalog.redirect_native_output(config.log_path)
+    faulthandler.enable(file=sys.stderr)  # a segfault leaves a Python traceback in the log
+    _setup_python_logging(config)
+    import llama_cpp
+
+    llama_cpp.llama_backend_init()
+    sink, _keep_alive = llamalog.install(config.log_path, getattr(logging, config.log_level, logging.INFO))
+    Server(conn, CancelFlag(shared_cancel), config, sink).serve()
+
+
+def _setup_python_logging(config: WorkerConfig) -> None:
+    handler = logging.FileHandler(config.log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"))
+    root = logging.getLogger("tutor")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class Server:
+    """The request loop: one request at a time, replies on the same pipe."""
+
+    def __init__(self, conn: Connection, cancel: CancelFlag, config: WorkerConfig, sink: Any) -> None:
+        self.conn = conn
+        self.cancel = cancel
+        self.config = config
+        self.sink = sink
+        self.engine: Any = None
+
+    def serve(self) -> None:
+        """Answer requests until the app says 'shutdown' or closes the pipe."""
+        while True:
+            try:
+                request: Request = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            if request.op == "shutdown":
+                break
+            self.cancel.current = request.id
+            self._answer(request)
+        if self.engine is not None:
+            self.engine.close()
+
+    def _answer(self, request: Request) -> None:
+        try:
+            result = self._dispatch(request, lambda item: self.conn.send(Reply(request.id, "item", item)))
+            reply = Reply(request.id, "ok", result)
+        except ModelRuntimeError as err:
+            reply = Reply(request.id, "error", ErrorPayload(type(err).__name__, str(err)))
+        except Exception as err:  # a bug, not bad input: keep serving, log the traceback
+            log.exception("request %s failed", request.op)
+            reply = Reply(request.id, "error", ErrorPayload("ModelRuntimeError", f"internal error: {err!r}"))
+        self.conn.send(reply)
+
+    def _dispatch(self, request: Request, emit: Callable[[Any], None]) -> Any:
+        op, args = request.op, request.args
+        if op == "load":
+            return self._load()
+        if self.engine is None:
+            raise ModelRuntimeError("no model is loaded")
+        eng = self.engine
+        handlers: dict[str, Callable[[], Any]] = {
+            "info": eng.info,
+            "tokenize": lambda: eng.tokenize(args["text"], add_special=args["add_special"], parse_special=args["parse_special"]),
+            "pieces": lambda: [eng.piece(int(t)) for t in args["ids"]],
+            "render_chat": lambda: eng.render_chat(args["messages"], add_generation_prompt=args["add_generation_prompt"]),
+            "next_token": lambda: eng.next_token(args["prompt"], args["top_n"]),
+            "generate": lambda: eng.generate(args["prompt"], args["settings"], emit),
+            "attention": lambda: eng.attention(args["prompt"]),
+            "embed": lambda: eng.embed(args["texts"]),
+        }
+        if op not in handlers:
+            raise ModelRuntimeError(f"unknown operation {op!r}")
+        return handlers[op]()
+
+    def _load(self) -> Any:
+        from tutor.runtime.engine import Engine
+
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        self.engine = Engine(self.config, self.cancel, self.sink)
+        return self.engine.info()

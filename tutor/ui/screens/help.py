@@ -1,0 +1,60 @@
+"""Every key of every screen, read from the bindings themselves so the list never drifts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from tutor.ui.base import TutorModal
+
+
+KEY_NAMES = {
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "escape": "esc",
+}
+
+
+def key_names(keys: str) -> str:
+    """'f1,question_mark' -> 'f1 / ?'."""
+    return " / ".join(KEY_NAMES.get(key.strip(), key.strip()) for key in keys.split(","))
+
+
+def key_table(sections: Iterable[tuple[str, list[BindingType]]]) -> Table:
+    """A two-column table: key and what it does, grouped by screen."""
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column("key", style="bold", no_wrap=True, min_width=20)
+    table.add_column("action")
+    for title, bindings in sections:
+        table.add_row(Text(title, style="underline"), "")
+        for binding in bindings:
+            if isinstance(binding, Binding) and binding.description:
+                table.add_row(Text(key_names(binding.key)), Text(binding.description))
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(TutorModal[None]):
+    """Lists the keys of the whole app. Escape (or F1 / ?) closes it."""
+
+    BINDINGS = [Binding("escape,f1,question_mark", "dismiss", "Close help", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog", id="help-body"):
+            yield Static(Text("Keys", style="bold"))
+            yield Static(key_table(self.tutor.key_sections()))
+            yield Static(
+                Text(
+                    "Everything works from the keyboard; the mouse is optional. "
+                    "ctrl+p opens the command palette.",
+                    style="dim",
+                )
+            )
+        yield Footer()

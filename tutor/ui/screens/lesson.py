@@ -1,0 +1,130 @@
+"""One lesson: rendered markdown, contents, remembered position, next / previous, done."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Markdown, MarkdownViewer, Static
+
+from tutor.core.pack import Lesson
+from tutor.ui.base import TutorScreen
+from tutor.ui.lesson_text import display_markdown, links
+from tutor.ui.screens.links import LinksScreen
+
+SAVE_EVERY_SECONDS = 30.0
+
+
+class LessonViewer(MarkdownViewer):
+    """A MarkdownViewer that never follows or opens a link by itself."""
+
+    class LinkRequested(Message):
+        """The learner clicked a link; the screen asks before opening it."""
+
+        def __init__(self, href: str) -> None:
+            super().__init__()
+            self.href = href
+
+    async def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+        message.stop()
+        message.prevent_default()
+        self.post_message(self.LinkRequested(message.href))
+
+
+class LessonScreen(TutorScreen[None]):
+    """Reads one lesson and records progress while the learner is on it."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Outline", id="lesson.back"),
+        Binding("n", "step(1)", "Next", id="lesson.next"),
+        Binding("p", "step(-1)", "Previous", id="lesson.previous"),
+        Binding("d", "done", "Mark done", id="lesson.done"),
+        Binding("c", "contents", "Contents", id="lesson.contents"),
+        Binding("l", "links", "Links", id="lesson.links"),
+        Binding("q", "quiz", "Quiz", id="lesson.quiz"),
+    ]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.markdown = display_markdown(lesson)
+        self._since = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._heading(), id="lesson-heading")
+        yield LessonViewer(None, show_table_of_contents=False, open_links=False, id="viewer")
+        yield Footer()
+
+    def _heading(self) -> Text:
+        pack = self.tutor.pack
+        number = [lesson.slug for lesson in pack.lessons].index(self.lesson.slug) + 1
+        heading = Text(f"Lesson {number} of {len(pack.lessons)}  ", style="bold")
+        heading.append(f"{self.lesson.minutes} min · {self.lesson.summary}", style="dim")
+        heading.truncate(200)
+        return heading
+
+    async def on_mount(self) -> None:
+        self.tutor.store.lesson_opened(self.tutor.pack.id, self.lesson.slug)
+        viewer = self.query_one(LessonViewer)
+        await viewer.document.update(self.markdown)
+        viewer.focus()
+        saved = self.tutor.store.lesson_progress(self.tutor.pack.id).get(self.lesson.slug)
+        if saved and saved.position > 0:
+            self.call_after_refresh(self._restore, saved.position)
+        self.set_interval(SAVE_EVERY_SECONDS, self.save)
+
+    def _restore(self, fraction: float) -> None:
+        viewer = self.query_one(LessonViewer)
+        viewer.scroll_to(y=round(fraction * viewer.max_scroll_y), animate=False)
+
+    def save(self) -> None:
+        """Record reading time and scroll position (also done every 30 s, so a kill loses little)."""
+        now = time.monotonic()
+        store, pack_id = self.tutor.store, self.tutor.pack.id
+        store.add_time(pack_id, self.lesson.slug, now - self._since)
+        self._since = now
+        viewer = self.query_one(LessonViewer)
+        if viewer.max_scroll_y > 0:
+            store.save_position(pack_id, self.lesson.slug, viewer.scroll_y / viewer.max_scroll_y)
+
+    def action_back(self) -> None:
+        self.save()
+        self.dismiss()
+
+    def action_step(self, step: int) -> None:
+        target = self.tutor.pack.neighbour(self.lesson.slug, step)
+        if target is None:
+            self.notify("This is the last lesson." if step > 0 else "This is the first lesson.")
+            return
+        self.save()
+        self.app.switch_screen(LessonScreen(target))
+
+    def action_done(self) -> None:
+        self.tutor.store.lesson_completed(self.tutor.pack.id, self.lesson.slug)
+        self.notify(f"Marked “{self.lesson.title}” as done.")
+
+    def action_contents(self) -> None:
+        viewer = self.query_one(LessonViewer)
+        viewer.show_table_of_contents = not viewer.show_table_of_contents
+        if viewer.show_table_of_contents:
+            viewer.table_of_contents.query_one("Tree").focus()
+        else:
+            viewer.focus()
+
+    def action_links(self) -> None:
+        found = links(self.markdown)
+        if not found:
+            self.notify("This lesson has no links.")
+            return
+        self.app.push_screen(LinksScreen(found))
+
+    def on_lesson_viewer_link_requested(self, event: LessonViewer.LinkRequested) -> None:
+        self.tutor.confirm_open_url(event.href)
+
+    def action_quiz(self) -> None:
+        self.save()
+        self.tutor.open_quiz(self.lesson.slug)

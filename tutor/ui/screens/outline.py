@@ -1,0 +1,110 @@
+"""The course outline: every lesson with its status, and where to continue."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from tutor.core.pack import Lesson
+from tutor.core.progress import LessonProgress
+from tutor.core.session import due_count
+from tutor.ui.base import TutorScreen
+
+STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
+STATUS_WORD = {"new": "new", "in_progress": "in progress", "done": "done"}
+STATUS_STYLE = {"new": "", "in_progress": "bold yellow", "done": "bold green"}
+
+
+def lesson_row(number: int, lesson: Lesson, progress: LessonProgress, best: float | None) -> Text:
+    """One line of the outline; plain Text, so titles are never read as markup."""
+    score = f"quiz {round(best * 100):>3}%" if best is not None else ""
+    title = lesson.title if len(lesson.title) <= 42 else lesson.title[:41] + "…"
+    row = Text(no_wrap=True, overflow="ellipsis")
+    row.append(f"{STATUS_MARK[progress.status]} ", style=STATUS_STYLE[progress.status])
+    row.append(f"{number:02d}  {title:<42} ")
+    row.append(f"{STATUS_WORD[progress.status]:<11} {lesson.minutes:>3} min  {score}", style="dim")
+    return row
+
+
+class OutlineScreen(TutorScreen[None]):
+    """Lessons in order with status, time and best quiz score."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open lesson", id="outline.open"),
+        Binding("c", "continue", "Continue", id="outline.continue"),
+        Binding("q", "quiz", "Quiz", id="outline.quiz"),
+        Binding("r", "review", "Review due", id="outline.review"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="summary")
+        yield ProgressBar(show_eta=False, id="overall")
+        yield OptionList(id="lessons")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lessons", OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_outline()
+
+    def refresh_outline(self) -> None:
+        """Re-read progress and redraw every row, keeping the highlighted lesson."""
+        app = self.tutor
+        pack = app.pack
+        progress = app.store.lesson_progress(pack.id)
+        best = app.store.best_quiz_scores(pack.id)
+        options = self.query_one("#lessons", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        for number, lesson in enumerate(pack.lessons, start=1):
+            state = progress.get(lesson.slug, LessonProgress())
+            options.add_option(
+                Option(lesson_row(number, lesson, state, best.get(lesson.slug)), id=lesson.slug)
+            )
+        last = app.store.last_lesson(pack.id)
+        if highlighted is None and last in {lesson.slug for lesson in pack.lessons}:
+            highlighted = [lesson.slug for lesson in pack.lessons].index(last)
+        options.highlighted = highlighted or 0
+        done = sum(1 for p in progress.values() if p.status == "done")
+        self.query_one("#overall", ProgressBar).update(total=len(pack.lessons), progress=done)
+        self._summarise(done, last)
+
+    def _summarise(self, done: int, last: str | None) -> None:
+        pack = self.tutor.pack
+        summary = Text(pack.title, style="bold")
+        summary.append(f"  ·  {done} of {len(pack.lessons)} lessons done")
+        due = due_count(pack, self.tutor.store)
+        if due:
+            summary.append(f"  ·  {due} due", style="bold")
+        if last is not None:
+            try:
+                summary.append(f"  ·  c: continue “{pack.lesson(last).title}”", style="dim")
+            except KeyError:
+                pass
+        self.query_one("#summary", Static).update(summary)
+
+    def _highlighted(self) -> Lesson:
+        options = self.query_one("#lessons", OptionList)
+        index = options.highlighted or 0
+        return self.tutor.pack.lessons[index]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.tutor.open_lesson(self.tutor.pack.lessons[event.option_index].slug)
+
+    def action_open(self) -> None:
+        self.tutor.open_lesson(self._highlighted().slug)
+
+    def action_continue(self) -> None:
+        self.tutor.continue_learning()
+
+    def action_quiz(self) -> None:
+        self.tutor.open_quiz(self._highlighted().slug)
+
+    def action_review(self) -> None:
+        self.tutor.open_review()

@@ -1,0 +1,278 @@
+"""A lesson's quiz, or a review of due questions: one question at a time, keyboard only.
+
+States: asking → feedback (right / wrong with the explanation) → next question … → summary.
+Every answer is recorded by the shared ``QuizSession``, exactly as the plain CLI does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, Markdown, Static
+
+from tutor.core.errors import PackError
+from tutor.core.grading import Grade, Response
+from tutor.core.pack import Lesson
+from tutor.core.quiz import (
+    ClozeQuestion,
+    MultipleQuestion,
+    NumericQuestion,
+    OrderingQuestion,
+    Question,
+    ShortQuestion,
+    SingleQuestion,
+    TrueFalseQuestion,
+)
+from tutor.core.sanitize import clean_text
+from tutor.core.session import QuizSession, lesson_session, review_session
+from tutor.ui.base import TutorScreen
+from tutor.ui.widgets.choices import ChoiceList
+
+KIND = {
+    "single": "choose one",
+    "multiple": "select all that apply",
+    "truefalse": "true or false",
+    "short": "type a short answer",
+    "numeric": "type a number",
+    "ordering": "put in order",
+    "cloze": "fill the blanks",
+}
+BLANK = re.compile(r"_{3,}")
+
+
+class QuizScreen(TutorScreen[None]):
+    """Asks the questions of a lesson's quiz (``lesson``) or of a review (``lesson=None``)."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Submit / next", id="quiz.submit", priority=True),
+        Binding("ctrl+g", "hint", "Hint", id="quiz.hint"),
+        Binding("r", "retake", "Retake", id="quiz.retake"),
+        Binding("escape", "leave", "Leave", id="quiz.leave"),
+    ]
+
+    def __init__(self, lesson: Lesson | None) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.session: QuizSession | None = None
+        self.state = "asking"
+        self.attempt = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="quiz-status")
+        yield VerticalScroll(id="quiz-body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        try:
+            self.session = self._new_session()
+        except (PackError, KeyError) as exc:
+            self.notify(f"Cannot open this quiz:\n{exc}", severity="error", timeout=20)
+            self.dismiss()
+            return
+        if self.session.finished:
+            self.notify("Nothing is due for review. Well done!")
+            self.dismiss()
+            return
+        await self.show_question()
+
+    def _new_session(self) -> QuizSession:
+        app = self.tutor
+        if self.lesson is None:
+            return review_session(app.pack, app.store)
+        return lesson_session(app.pack, self.lesson.slug, app.store, attempt=self.attempt)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retake":
+            return self.state == "summary" and self.lesson is not None
+        if action == "hint":
+            session = self.session
+            item = session.current if session else None
+            return self.state == "asking" and item is not None and item.question.hint is not None
+        return True
+
+    def _status(self, text: str) -> None:
+        title = self.lesson.title if self.lesson else "Review of due questions"
+        status = Text(f"{title}  ", style="bold")
+        status.append(text, style="dim")
+        status.truncate(self.app.size.width - 2)
+        self.query_one("#quiz-status", Static).update(status)
+
+    async def show_question(self) -> None:
+        assert self.session is not None and self.session.current is not None
+        item = self.session.current
+        question = item.question
+        number = len(self.session.results) + 1
+        self._status(f"Question {number} of {len(self.session.items)} · {KIND[question.type]}")
+        self.state = "asking"
+        body = self.query_one("#quiz-body", VerticalScroll)
+        await body.remove_children()
+        widgets: list[Widget] = [Markdown(clean_text(question.prompt), id="prompt")]
+        widgets += self._answer_widgets(question, self.session.order(item))
+        widgets.append(Static(id="feedback"))
+        await body.mount_all(widgets)
+        self._focus_answer()
+        self.refresh_bindings()
+
+    def _answer_widgets(self, question: Question, order: list[int]) -> list[Widget]:
+        if isinstance(question, SingleQuestion | MultipleQuestion):
+            labels = [clean_text(c.text) for c in question.choices]
+            return [ChoiceList(labels, order, question.type, id="answer")]
+        if isinstance(question, TrueFalseQuestion):
+            return [ChoiceList(["True", "False"], [0, 1], "single", id="answer")]
+        if isinstance(question, OrderingQuestion):
+            labels = [clean_text(i) for i in question.items]
+            return [
+                Static(Text("[ and ] move the highlighted item; enter submits.", style="dim")),
+                ChoiceList(labels, order, "ordering", id="answer"),
+            ]
+        if isinstance(question, ClozeQuestion):
+            numbered = iter(range(1, len(question.blanks) + 1))
+            sentence = BLANK.sub(lambda _m: f"__({next(numbered)})__", clean_text(question.text))
+            inputs: list[Widget] = [Static(Text(sentence), id="cloze-text")]
+            inputs += [
+                Input(placeholder=f"blank {n}", id=f"blank-{n}", classes="blank")
+                for n in range(1, len(question.blanks) + 1)
+            ]
+            return inputs
+        unit = question.unit if isinstance(question, NumericQuestion) and question.unit else ""
+        placeholder = "a number" + (f" ({unit})" if unit else "") if unit or isinstance(
+            question, NumericQuestion
+        ) else "your answer"
+        return [Input(placeholder=placeholder, id="answer")]
+
+    def _focus_answer(self) -> None:
+        for widget in self.query("#answer, .blank"):
+            widget.focus()
+            return
+
+    # -- answering ----------------------------------------------------------------------
+
+    def _response(self, question: Question) -> Response | None:
+        if isinstance(question, ClozeQuestion):
+            return [blank.value for blank in self.query(".blank").results(Input)]
+        if isinstance(question, ShortQuestion | NumericQuestion):
+            return self.query_one("#answer", Input).value
+        choices = self.query_one("#answer", ChoiceList)
+        if isinstance(question, OrderingQuestion):
+            return list(choices.order)
+        if not choices.picked and not isinstance(question, MultipleQuestion):
+            return None
+        if isinstance(question, TrueFalseQuestion):
+            return 0 in choices.picked
+        if isinstance(question, SingleQuestion):
+            return next(iter(choices.picked))
+        return set(choices.picked)
+
+    async def action_submit(self) -> None:
+        if self.session is None:
+            return
+        if self.state == "feedback":
+            await self._advance()
+            return
+        if self.state != "asking" or self.session.current is None:
+            return
+        item = self.session.current
+        response = self._response(item.question)
+        if response is None:
+            self.notify("Pick an answer first (number keys or space).")
+            return
+        if isinstance(item.question, ClozeQuestion) and self._next_empty_blank():
+            return
+        result = self.session.submit(response)
+        if result.problem is not None:
+            self.notify(result.problem, severity="warning")
+            return
+        await self._show_feedback(result)
+
+    def _next_empty_blank(self) -> bool:
+        """In a cloze, enter on a filled blank moves to the next empty one first."""
+        for blank in self.query(".blank").results(Input):
+            if not blank.value.strip() and not blank.has_focus:
+                blank.focus()
+                return True
+        return False
+
+    async def _show_feedback(self, result: Grade) -> None:
+        self.state = "feedback"
+        for widget in self.query("#answer, .blank"):
+            widget.disabled = isinstance(widget, Input)
+            if isinstance(widget, ChoiceList):
+                widget.locked = True
+                widget.refresh()
+        verdict = (
+            Text("✓ Right", style="bold green")
+            if result.score == 1.0
+            else Text(f"◐ Partly right ({result.score:.0%})", style="bold yellow")
+            if result.score > 0
+            else Text("✗ Not quite", style="bold red")
+        )
+        if result.hinted:
+            verdict.append("  (with a hint: it will come back for review)", style="dim")
+        lines = []
+        if result.score < 1.0:
+            lines.append(f"**Answer:** {result.expected}")
+        lines += [f"- *{note}*" for note in result.feedback]
+        lines += [result.explanation, "*enter: next question*"]
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(verdict)
+        feedback.add_class("shown")
+        await self.query_one("#quiz-body", VerticalScroll).mount(
+            Markdown(clean_text("\n\n".join(lines)), id="explanation")
+        )
+        self.call_after_refresh(feedback.scroll_visible)
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    async def _advance(self) -> None:
+        assert self.session is not None
+        if self.session.finished:
+            await self.show_summary()
+        else:
+            await self.show_question()
+
+    async def show_summary(self) -> None:
+        assert self.session is not None
+        self.state = "summary"
+        session = self.session
+        total = len(session.items)
+        minutes, seconds = divmod(round(session.seconds), 60)
+        self._status("Finished")
+        text = Text(f"Score: {session.score:g} of {total} ({session.score / total:.0%})", style="bold")
+        text.append(f"   Time: {minutes}:{seconds:02d}\n\n")
+        missed = session.to_review()
+        if missed:
+            text.append("To review (these come back in your review sessions):\n", style="bold")
+            for result in missed:
+                prompt = clean_text(result.item.question.prompt).splitlines()[0]
+                text.append(f"• {prompt[:70]}\n")
+        else:
+            text.append("Everything right without hints.\n")
+        keys = "r: retake · escape: back" if self.lesson else "escape: back"
+        text.append(f"\n{keys}", style="dim")
+        body = self.query_one("#quiz-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Static(text, id="summary-text"))
+        self.refresh_bindings()
+
+    async def action_retake(self) -> None:
+        self.attempt += 1
+        self.session = self._new_session()
+        await self.show_question()
+
+    def action_hint(self) -> None:
+        if self.session is None:
+            return
+        hint = self.session.hint()
+        if hint:
+            self.notify(clean_text(hint), title="Hint", timeout=15)
+
+    def action_leave(self) -> None:
+        self.dismiss()
