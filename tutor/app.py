@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -31,7 +32,7 @@ class TutorApp(App[None]):
     """llm-tutor's terminal app."""
 
     TITLE = "llm-tutor"
-    CSS_PATH = "ui/tutor.tcss"
+    CSS_PATH = Path(__file__).parent / "ui" / "tutor.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
@@ -118,7 +119,6 @@ class TutorApp(App[None]):
             ("Quiz", list(QuizScreen.BINDINGS) + list(ChoiceList.BINDINGS)),
         ]
 
-
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Continue", "Open the lesson you were last in", self.continue_learning)
         yield SystemCommand("Review", "Answer the questions due for review", self.open_review)
@@ -140,9 +140,16 @@ class TutorApp(App[None]):
             self.pop_screen()
 
 
-def create_app(pack_dir: Path | None = None, database: Path | None = None) -> TutorApp:
+AppT = TypeVar("AppT", bound=TutorApp)
+
+
+def create_app(
+    pack_dir: Path | None = None,
+    database: Path | None = None,
+    app_class: type[AppT] = TutorApp,  # type: ignore[assignment]
+) -> AppT:
     """Build the app for a pack (default: the built-in course). Raises PackError/StoreError."""
     pack = load_pack(pack_dir or paths.builtin_course_dir())
     store = ProgressStore.open(database)
     settings, notices = load_settings()
-    return TutorApp(pack, store, settings, store.report.notices + notices)
+    return app_class(pack, store, settings, store.report.notices + notices)

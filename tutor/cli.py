@@ -139,8 +139,12 @@ def doctor_lines() -> list[str]:
     lines.append(f"Data directory: {home} ({_writable(home)})")
     size = shutil.get_terminal_size(fallback=(0, 0))
     fits = "ok" if size.columns >= 80 and size.lines >= 24 else "needs at least 80x24"
-    lines.append(f"Terminal: {size.columns}x{size.lines} ({fits}), TERM={os.environ.get('TERM', '')}")
-    colour = "off (NO_COLOR set)" if "NO_COLOR" in os.environ else os.environ.get("COLORTERM", "basic")
+    lines.append(
+        f"Terminal: {size.columns}x{size.lines} ({fits}), TERM={os.environ.get('TERM', '')}"
+    )
+    colour = (
+        "off (NO_COLOR set)" if "NO_COLOR" in os.environ else os.environ.get("COLORTERM", "basic")
+    )
     lines.append(f"Colour: {colour}")
     try:
         from tutor.runtime.cli import doctor_lines as model_lines
@@ -201,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn how large language models work, with a real model running live.",
     )
     parser.add_argument("--version", action="version", version=f"llm-tutor {version()}")
-    parser.add_argument("--pack", metavar="PATH", help="open a lesson pack instead of the built-in course")
+    parser.add_argument(
+        "--pack", metavar="PATH", help="open a lesson pack instead of the built-in course"
+    )
     parser.set_defaults(func=run_app)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -221,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     reset.set_defaults(func=reset_cmd)
 
-    sub.add_parser("doctor", help="check the installation and environment").set_defaults(func=doctor)
+    sub.add_parser("doctor", help="check the installation and environment").set_defaults(
+        func=doctor
+    )
 
     pack = sub.add_parser("pack", help="work with lesson packs")
     packsub = pack.add_subparsers(title="pack commands", metavar="ACTION", required=True)

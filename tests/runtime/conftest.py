@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .tiny_gguf import write_tiny_model
 from tutor.runtime.client import ModelClient
+
+from .tiny_gguf import write_tiny_model
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,9 @@ def tiny_client(tiny_model: Path, session_home: Path) -> Iterator[ModelClient]:
     """
     old = os.environ.get("LLM_TUTOR_HOME")
     os.environ["LLM_TUTOR_HOME"] = str(session_home)
-    client = ModelClient(tiny_model, n_ctx=256, attention_max_tokens=64, attention_ubatch=16, n_threads=1)
+    client = ModelClient(
+        tiny_model, n_ctx=256, attention_max_tokens=64, attention_ubatch=16, n_threads=1
+    )
     client.start()
     if old is None:
         os.environ.pop("LLM_TUTOR_HOME", None)

@@ -19,7 +19,8 @@ MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "conten
 def test_chatml_renders_with_generation_prompt() -> None:
     text = render_chat(CHATML, MESSAGES)
     assert text == (
-        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+        "<|im_start|>system\nBe brief.<|im_end|>\n"
+        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
     )
 
 
@@ -33,7 +34,9 @@ def test_chatml_renders_with_generation_prompt() -> None:
         (CHATML, [{"role": "user"}], "'role' and 'content'"),
     ],
 )
-def test_chat_template_problems_are_clear(template: str | None, messages: list, fragment: str) -> None:
+def test_chat_template_problems_are_clear(
+    template: str | None, messages: list, fragment: str
+) -> None:
     with pytest.raises(ChatTemplateError, match=fragment):
         render_chat(template, messages)
 
@@ -62,7 +65,9 @@ def _with_counts(src: Path, dst: Path, n_tensors: int, n_kv: int) -> Path:
         (lambda d, src: _with_counts(src, d / "absurd.gguf", 2**60, 3), "cannot fit"),
     ],
 )
-def test_check_gguf_rejects_bad_files(tmp_path: Path, tiny_model: Path, make, fragment: str) -> None:
+def test_check_gguf_rejects_bad_files(
+    tmp_path: Path, tiny_model: Path, make, fragment: str
+) -> None:
     with pytest.raises(ModelLoadError, match=fragment):
         gguf_file.check_gguf(make(tmp_path, tiny_model))
 

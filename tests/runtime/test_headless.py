@@ -14,5 +14,7 @@ def test_runtime_imports_neither_textual_nor_llama_cpp() -> None:
         "print(','.join(bad))"
     )
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
     assert out.stdout.strip() == ""

@@ -29,12 +29,19 @@ def _truncated(src: Path, dst: Path, fraction: float) -> Path:
 
 def _corrupt_variants(src: Path, folder: Path) -> dict[str, Path]:
     data = src.read_bytes()
-    variants = {f"truncated-{f}": _truncated(src, folder / f"trunc-{f}.gguf", f) for f in (0.01, 0.3, 0.6, 0.99)}
+    variants = {
+        f"truncated-{f}": _truncated(src, folder / f"trunc-{f}.gguf", f)
+        for f in (0.01, 0.3, 0.6, 0.99)
+    }
     (folder / "random.gguf").write_bytes(os.urandom(4096))
     variants["random-bytes"] = folder / "random.gguf"
     (folder / "magic.gguf").write_bytes(b"GGUX" + data[4:])
     variants["wrong-magic"] = folder / "magic.gguf"
-    for name, counts in {"absurd-tensors": (2**62, 3), "absurd-kv": (20, 2**62), "few-tensors": (3, 23)}.items():
+    for name, counts in {
+        "absurd-tensors": (2**62, 3),
+        "absurd-kv": (20, 2**62),
+        "few-tensors": (3, 23),
+    }.items():
         mutated = bytearray(data)
         mutated[8:24] = struct.pack("<QQ", *counts)
         (folder / f"{name}.gguf").write_bytes(bytes(mutated))
@@ -44,7 +51,7 @@ def _corrupt_variants(src: Path, folder: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("precheck", [True, False], ids=["app-precheck", "worker-only"])
 def test_corrupt_models_give_clear_errors(tiny_model: Path, tmp_path: Path, precheck: bool) -> None:
-    """Each corrupt file fails with a readable message, in the app or in the worker; never a crash here."""
+    """Each corrupt file fails with a readable message (app or worker side); no crash here."""
     for name, path in _corrupt_variants(tiny_model, tmp_path).items():
         client = ModelClient(path, n_ctx=128, n_threads=1, precheck=precheck)
         with pytest.raises((ModelLoadError, WorkerCrashedError)) as info:
@@ -108,7 +115,7 @@ def test_llama_log_goes_to_the_log_file_with_levels(tiny_model: Path) -> None:
         client.start()
     text = log_file().read_text()
     assert "INFO llama.cpp" in text
-    warn_lines = [line for line in text.splitlines() if "n_ctx_train" in line]
+    warn_lines = [line for line in text.splitlines() if "> n_ctx_train" in line]
     assert warn_lines and all(" WARNING llama.cpp" in line for line in warn_lines), warn_lines
 
 

@@ -1,6 +1,6 @@
 """Writes tiny random-weight llama GGUF models for tests (milliseconds, tens of KB).
 
-Shape: 2 layers, 64-dim embeddings, 4 query heads sharing 2 KV heads, a 282-token SentencePiece
+Shape: 2 layers, 64-dim embeddings, 4 query heads sharing 2 KV heads, a 276-token SentencePiece
 ("llama") vocabulary with 256 byte-fallback tokens, a few words and chatml control tokens, and
 a chatml chat template. llama.cpp loads, evaluates and samples these like any model; the output
 is byte soup, which is all the plumbing tests need.
@@ -17,7 +17,8 @@ N_EMBD, N_LAYER, N_HEAD, N_HEAD_KV, N_FF, N_CTX = 64, 2, 4, 2, 128, 256
 HEAD_DIM = N_EMBD // N_HEAD
 CHATML = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content']"
-    " + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    " + '<|im_end|>' + '\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 WORDS = ["▁", "t", "h", "e", "▁t", "he", "▁the", "a", "c", "▁c", "at", "▁cat", "s", "▁s", "▁sat"]
 QUANT = {
@@ -40,7 +41,10 @@ def vocabulary() -> tuple[list[str], list[float], list[int]]:
 
 def _weights(rng: np.random.Generator) -> dict[str, np.ndarray]:
     n_vocab = len(vocabulary()[0])
-    w = {"token_embd.weight": rng.normal(0, 1.0, (n_vocab, N_EMBD)), "output_norm.weight": np.ones(N_EMBD)}
+    w = {
+        "token_embd.weight": rng.normal(0, 1.0, (n_vocab, N_EMBD)),
+        "output_norm.weight": np.ones(N_EMBD),
+    }
     for i in range(N_LAYER):
         p = f"blk.{i}."
         w[p + "attn_norm.weight"] = np.ones(N_EMBD)

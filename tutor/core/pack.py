@@ -187,9 +187,7 @@ def _lesson_files(root: Path, problems: list[Problem]) -> dict[str, list[Path]]:
         match = LESSON_FILE.match(path.name)
         if match is None:
             if path.suffix == ".md":
-                problems.append(
-                    Problem(path, None, "lesson file names must look like NN-slug.md")
-                )
+                problems.append(Problem(path, None, "lesson file names must look like NN-slug.md"))
             continue
         files.setdefault(match.group(2), []).append(path)
     return files
@@ -242,7 +240,9 @@ def _split_front_matter(
 ) -> tuple[dict[str, Any] | None, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "+++":
-        problems.append(Problem(path, 1, "a lesson must start with front matter between '+++' lines"))
+        problems.append(
+            Problem(path, 1, "a lesson must start with front matter between '+++' lines")
+        )
         return None, "", 1
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "+++")
@@ -258,7 +258,9 @@ def _split_front_matter(
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
 
-def _check_front_matter(meta: dict[str, Any], path: Path, text: str, problems: list[Problem]) -> None:
+def _check_front_matter(
+    meta: dict[str, Any], path: Path, text: str, problems: list[Problem]
+) -> None:
     for key in ("title", "summary"):
         if not meta[key].strip():
             problems.append(Problem(path, _key_line(text, key), f"'{key}' must not be empty"))

@@ -44,7 +44,7 @@ def models_dir() -> Path:
 
 
 def builtin_course_dir() -> Path:
-    """The built-in course: inside the installed wheel, or the repository root when run from source."""
+    """The built-in course: inside the installed wheel, or the repository root from source."""
     packaged = Path(__file__).resolve().parent.parent / "course"
     if (packaged / "pack.toml").is_file():
         return packaged

@@ -103,8 +103,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "lesson_events": ("uuid", "pack_id", "lesson", "kind", "seconds", "at"),
     "answers": (
-        "uuid", "pack_id", "lesson", "question_id", "score",
-        "correct", "hinted", "response", "seconds", "at",
+        "uuid",
+        "pack_id",
+        "lesson",
+        "question_id",
+        "score",
+        "correct",
+        "hinted",
+        "response",
+        "seconds",
+        "at",
     ),
     "quiz_attempts": ("uuid", "pack_id", "lesson", "score", "total", "seconds", "at"),
 }
@@ -149,7 +157,7 @@ class DueCard:
 
 @dataclass
 class OpenReport:
-    """Things the learner should be told after opening the store (e.g. a corrupt file moved aside)."""
+    """What the learner should be told after opening the store (e.g. a corrupt file moved)."""
 
     notices: list[str] = field(default_factory=list)
 
@@ -373,8 +381,16 @@ class ProgressStore:
                 "INSERT INTO answers (uuid, pack_id, lesson, question_id, score, correct,"
                 " hinted, response, seconds, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    uuid.uuid4().hex, pack_id, lesson, question_id, score,
-                    int(correct), int(hinted), response, seconds, _now(),
+                    uuid.uuid4().hex,
+                    pack_id,
+                    lesson,
+                    question_id,
+                    score,
+                    int(correct),
+                    int(hinted),
+                    response,
+                    seconds,
+                    _now(),
                 ),
             )
 
@@ -470,8 +486,12 @@ class ProgressStore:
                 _upsert_card(
                     conn,
                     (
-                        row["pack_id"], row["lesson"], row["question_id"],
-                        row["card"], row["due"], row["updated_at"],
+                        row["pack_id"],
+                        row["lesson"],
+                        row["question_id"],
+                        row["card"],
+                        row["due"],
+                        row["updated_at"],
                     ),
                 )
         return self._conn.total_changes - before

@@ -18,6 +18,16 @@ from tutor.core.quiz import Question, load_quiz, presented_order
 from tutor.core.review import schedule
 
 
+def _clock() -> float:
+    """Seconds for timing answers (a seam tests replace for reproducible summaries)."""
+    return time.monotonic()
+
+
+def _now() -> datetime:
+    """The current time for scheduling (a seam tests replace to jump ahead)."""
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Item:
     """A question and the lesson it belongs to (a review mixes lessons)."""
@@ -43,8 +53,8 @@ class QuizSession:
     shuffle: bool = True
     attempt: int = 0
     is_review: bool = False
-    clock: Callable[[], float] = time.monotonic
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], float] = field(default_factory=lambda: _clock)
+    now: Callable[[], datetime] = field(default_factory=lambda: _now)  # seam for tests
     results: list[Result] = field(default_factory=list)
     hinted: bool = False
 
@@ -99,7 +109,10 @@ class QuizSession:
         self._asked = self.clock()
         if self.finished and not self.is_review:
             self.store.record_quiz_attempt(
-                self.pack_id, item.lesson, score=self.score, total=len(self.items),
+                self.pack_id,
+                item.lesson,
+                score=self.score,
+                total=len(self.items),
                 seconds=self.seconds,
             )
         return result
@@ -130,8 +143,8 @@ def lesson_session(pack: Pack, slug: str, store: ProgressStore, attempt: int = 0
 def review_session(
     pack: Pack, store: ProgressStore, now: datetime | None = None, limit: int = 20
 ) -> QuizSession:
-    """A session over the review cards due now, across lessons (questions since removed are skipped)."""
-    moment = now or datetime.now(UTC)
+    """A session over the review cards due now, across lessons (removed questions are skipped)."""
+    moment = now or _now()
     quizzes: dict[str, dict[str, Question]] = {}
     items: list[Item] = []
     for card in store.due_cards(pack.id, moment):
@@ -142,7 +155,10 @@ def review_session(
             items.append(Item(card.lesson, question))
         if len(items) >= limit:
             break
-    return QuizSession(pack.id, items, store, is_review=True, now=lambda: now or datetime.now(UTC))
+    session = QuizSession(pack.id, items, store, is_review=True)
+    if now is not None:
+        session.now = lambda: now
+    return session
 
 
 def _questions(pack: Pack, slug: str) -> dict[str, Question]:
@@ -157,4 +173,4 @@ def _questions(pack: Pack, slug: str) -> dict[str, Question]:
 
 def due_count(pack: Pack, store: ProgressStore, now: datetime | None = None) -> int:
     """How many review cards are due (shown on the outline as "N due")."""
-    return len(store.due_cards(pack.id, now or datetime.now(UTC)))
+    return len(store.due_cards(pack.id, now or _now()))

@@ -86,7 +86,9 @@ def load_catalog(path: Path | None = None) -> Catalog:
     path = path or catalog_file()
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     fields = set(CatalogModel.__dataclass_fields__)
-    models = [CatalogModel(**{k: v for k, v in entry.items() if k in fields}) for entry in data["model"]]
+    models = [
+        CatalogModel(**{k: v for k, v in entry.items() if k in fields}) for entry in data["model"]
+    ]
     return Catalog(default=str(data["default"]), models=models)
 
 
@@ -158,7 +160,7 @@ def looks_like_path(spec: str) -> bool:
 
 
 def resolve_model(spec: str | None = None, catalog: Catalog | None = None) -> ResolvedModel:
-    """The file for ``spec`` (catalog id or path); None means the learner's choice or the default."""
+    """The file for ``spec`` (catalog id or path); None: the learner's choice, else the default."""
     spec = spec or chosen_spec()
     catalog = catalog or load_catalog()
     if spec and looks_like_path(spec):

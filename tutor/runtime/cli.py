@@ -35,14 +35,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add ``models`` with its sub-commands to the app's argparse subparsers."""
     models = subparsers.add_parser("models", help="list, download and choose models")
     sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
-    sub.add_parser("list", help="show recommended models and which are on this machine").set_defaults(
-        func=_guard(cmd_list)
-    )
+    sub.add_parser(
+        "list", help="show recommended models and which are on this machine"
+    ).set_defaults(func=_guard(cmd_list))
     pull = sub.add_parser("pull", help="download a catalog model (pinned revision, sha256 checked)")
     pull.add_argument("id", help="catalog id, see `llm-tutor models list`")
     pull.set_defaults(func=_guard(cmd_pull))
     use = sub.add_parser("use", help="choose the model the tutor runs")
-    use.add_argument("model", metavar="ID|PATH", help="catalog id, or the path of any local .gguf file")
+    use.add_argument(
+        "model", metavar="ID|PATH", help="catalog id, or the path of any local .gguf file"
+    )
     use.set_defaults(func=_guard(cmd_use))
     path = sub.add_parser("path", help="print where a model's file is")
     path.add_argument("id", nargs="?", help="catalog id (default: the model in use)")
@@ -90,7 +92,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for m in catalog.models:
         mark = "*" if m.id == chosen else " "
         default = " (default)" if m.id == catalog.default else ""
-        print(f"{mark} {m.id}{default}: {m.name}, {_mb(m.size)}, {m.license}, needs ~{m.memory_mb} MB RAM, {_status(m)}")
+        print(
+            f"{mark} {m.id}{default}: {m.name}, {_mb(m.size)}, {m.license}, "
+            f"needs ~{m.memory_mb} MB RAM, {_status(m)}"
+        )
         print(f"    {m.good_for}")
     if chosen and looks_like_path(chosen):
         print(f"* in use: local file {chosen}")
@@ -113,7 +118,9 @@ def _print_progress(done: int, total: int) -> None:
     width = 30
     filled = width * done // total
     bar = "#" * filled + "-" * (width - filled)
-    print(f"\r[{bar}] {done / 1e6:7.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+    print(
+        f"\r[{bar}] {done / 1e6:7.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True
+    )
 
 
 def cmd_use(args: argparse.Namespace) -> int:
@@ -149,7 +156,11 @@ def cmd_remove(args: argparse.Namespace) -> int:
         print(f"removed {model.id}")
         return 0
     if packaged_path(model) is not None:
-        print(f"{model.id} comes with the {model.package} package; remove it with: pip uninstall {model.package}", file=sys.stderr)
+        print(
+            f"{model.id} comes with the {model.package} package; "
+            f"remove it with: pip uninstall {model.package}",
+            file=sys.stderr,
+        )
         return 1
     print(f"{model.id} is not downloaded; nothing to remove", file=sys.stderr)
     return 1
@@ -197,13 +208,16 @@ def _speed_line() -> str:
         with ModelClient(n_ctx=512) as client:
             info = client.start()
             load = time.perf_counter() - t0
-            with client.generate("The quick brown fox", GenerationSettings(temperature=0, max_tokens=24)) as gen:
+            with client.generate(
+                "The quick brown fox", GenerationSettings(temperature=0, max_tokens=24)
+            ) as gen:
                 for _ in gen:
                     pass
             result = gen.result
         assert result is not None
         return (
-            f"speed: {info.name} loaded in {load:.1f} s, first token after {result.prompt_seconds * 1000:.0f} ms, "
+            f"speed: {info.name} loaded in {load:.1f} s, "
+            f"first token after {result.prompt_seconds * 1000:.0f} ms, "
             f"{result.tokens_per_second:.0f} tokens/s generating"
         )
     except ModelRuntimeError as err:

@@ -17,12 +17,18 @@ WorkerCrashedError with the reason; the next call starts a fresh worker.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import multiprocessing
+import mmap
 import os
 import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -71,7 +77,7 @@ class ModelClient:
         n_batch: int = 512,
         n_ubatch: int = 512,
         attention_max_tokens: int = 256,
-        attention_ubatch: int = 512,
+        attention_ubatch: int = 64,
         embed_max_tokens: int = 512,
         precheck: bool = True,
         log_level: str = "INFO",
@@ -135,7 +141,12 @@ class ModelClient:
     def __enter__(self) -> ModelClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def cancel(self) -> None:
@@ -150,32 +161,42 @@ class ModelClient:
         """Architecture, size, quantization, shapes, template, licence and sha256 of the model."""
         return self._call("info")
 
-    def tokenize(self, text: str, *, add_special: bool = True, parse_special: bool = False) -> list[TokenPiece]:
+    def tokenize(
+        self, text: str, *, add_special: bool = True, parse_special: bool = False
+    ) -> list[TokenPiece]:
         """The tokens of ``text`` with exact bytes; ``add_special`` adds BOS if the model wants it,
         ``parse_special`` turns text like ``<|im_start|>`` into its control token."""
-        return self._call("tokenize", text=text, add_special=add_special, parse_special=parse_special)
+        return self._call(
+            "tokenize", text=text, add_special=add_special, parse_special=parse_special
+        )
 
     def pieces(self, ids: Sequence[int]) -> list[TokenPiece]:
         """The pieces of arbitrary token ids."""
         return self._call("pieces", ids=[int(i) for i in ids])
 
-    def render_chat(self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True) -> str:
+    def render_chat(
+        self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True
+    ) -> str:
         """The prompt text the model's chat template makes of ``messages``."""
-        return self._call("render_chat", messages=_messages(messages), add_generation_prompt=add_generation_prompt)
+        return self._call(
+            "render_chat", messages=_messages(messages), add_generation_prompt=add_generation_prompt
+        )
 
     def next_token(self, prompt: PromptArg, *, top_n: int = 20) -> NextTokenDistribution:
         """The full next-token distribution (logits over the whole vocabulary) after ``prompt``."""
         return self._call("next_token", prompt=_prompt(prompt), top_n=top_n)
 
     def attention(self, prompt: PromptArg) -> AttentionMaps:
-        """Attention probabilities, (layers, heads, T, T), captured during the prompt's forward pass."""
+        """Attention probabilities (layers, heads, T, T), captured in the prompt's forward pass."""
         return self._call("attention", prompt=_prompt(prompt))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One mean-pooled embedding per text: (len(texts), n_embd) float32."""
         return self._call("embed", texts=list(texts))
 
-    def generate(self, prompt: PromptArg, settings: GenerationSettings | None = None, **overrides: Any) -> Generation:
+    def generate(
+        self, prompt: PromptArg, settings: GenerationSettings | None = None, **overrides: Any
+    ) -> Generation:
         """Start generating; iterate the returned Generation for tokens, then read ``.result``.
 
         ``prompt`` is plain text or chat messages (rendered with the model's template).
@@ -235,22 +256,42 @@ class ModelClient:
         if self._precheck:
             check_gguf(resolved.path)
             check_memory(resolved.path, self._options["n_ctx"])
-        return WorkerConfig(model_path=resolved.path, log_path=log_file(), sha256=resolved.sha256, **self._options)
+        return WorkerConfig(
+            model_path=resolved.path, log_path=log_file(), sha256=resolved.sha256, **self._options
+        )
 
     def _spawn(self, config: WorkerConfig) -> None:
-        from tutor.runtime.worker import worker_main
-
+        """Start ``python -m tutor.runtime.worker`` with a socket for requests and a shared
+        8-byte page for cancellation. A fresh interpreter (not multiprocessing's spawn) never
+        re-runs the app's ``__main__``; its stdout and stderr go to the log file."""
         config.log_path.parent.mkdir(parents=True, exist_ok=True)
-        ctx = multiprocessing.get_context("spawn")
-        self._cancel = ctx.RawValue(ctypes.c_int64, 0)
-        parent, child = ctx.Pipe(duplex=True)
-        process = ctx.Process(
-            target=worker_main, args=(child, self._cancel, config), name="llm-tutor-model", daemon=True
-        )
         self._log_offset = _file_size(config.log_path)
-        process.start()
-        child.close()  # so a dead worker shows up as EOF on our end
-        self._process, self._conn, self._config_used = process, parent, config
+        ours, theirs = socket.socketpair()
+        cancel_fd = _shared_page_fd()
+        self._cancel_page = mmap.mmap(cancel_fd, 8)
+        self._cancel = ctypes.c_int64.from_buffer(self._cancel_page)
+        with config.log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tutor.runtime.worker",
+                    str(theirs.fileno()),
+                    str(cancel_fd),
+                ],
+                pass_fds=(theirs.fileno(), cancel_fd),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=_worker_env(),
+                start_new_session=True,  # the terminal's Ctrl+C goes to the app, which decides
+            )
+        theirs.close()
+        os.close(cancel_fd)
+        self._process = _Process(process)
+        self._conn = Connection(ours.detach())
+        self._config_used = config
+        self._conn.send(config)
 
     def _send(self, op: str, args: dict[str, Any]) -> int:
         self._next_id += 1
@@ -281,11 +322,16 @@ class ModelClient:
             process.join(timeout=2)
             exitcode = process.exitcode
         self._stop()
-        name = Path(self._config_used.model_path).name if hasattr(self, "_config_used") else "the model"
+        name = (
+            Path(self._config_used.model_path).name
+            if hasattr(self, "_config_used")
+            else "the model"
+        )
         doing = "loading" if op == "load" else f"running '{op}' on"
         detail = _last_log_problem(log_file(), getattr(self, "_log_offset", 0))
         message = (
-            f"The model worker stopped unexpectedly ({_describe_exit(exitcode)}) while {doing} {name}. "
+            f"The model worker stopped unexpectedly ({_describe_exit(exitcode)}) "
+            f"while {doing} {name}. "
             "The app is fine; start the model again to continue."
             + (f" Last logged problem: {detail}" if detail else f" Details may be in {log_file()}.")
         )
@@ -298,10 +344,8 @@ class ModelClient:
         self._info = None
         self._running_id = 0
         if conn is not None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 conn.send(Request(0, "shutdown"))
-            except (OSError, ValueError):
-                pass
         if process is not None:
             process.join(timeout=3)
             if process.is_alive():
@@ -362,13 +406,68 @@ class Generation(Iterator[GeneratedToken]):
     def __enter__(self) -> Generation:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        # Garbage-collected unfinished: cancel it so the client is not left locked.
+        with contextlib.suppress(Exception):
+            self.close()
 
     def _finish(self) -> None:
         if not self._finished:
             self._finished = True
             self._client._lock.release()
+
+
+class _Process:
+    """The few process operations the client needs, over a Popen."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        """None while running; negative signal number if killed by a signal."""
+        return self.popen.poll()
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def join(self, timeout: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout)
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+
+def _shared_page_fd() -> int:
+    """A file descriptor for 8 zeroed bytes of memory both processes can map."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("llm-tutor-cancel")
+    else:  # macOS
+        with tempfile.TemporaryFile() as f:
+            fd = os.dup(f.fileno())
+    os.ftruncate(fd, 8)
+    return fd
+
+
+def _worker_env() -> dict[str, str]:
+    """The app's environment, plus the directory holding ``tutor`` on PYTHONPATH."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def _prompt(prompt: PromptArg) -> str | list[dict[str, str]]:

@@ -1,7 +1,8 @@
 """Downloading catalog models from the Hugging Face Hub, pinned and checked.
 
-``hf_hub_download`` fetches the exact revision the catalog pins (resuming an interrupted
-transfer next time), then this module checks the sha256 itself: a mismatch removes the file.
+``hf_hub_download`` fetches the exact revision the catalog pins (retrying a dropped
+connection within the same call), then this module checks the sha256 itself: a mismatch
+removes the file.
 Offline (``HF_HUB_OFFLINE`` set, or no network) it serves what is already downloaded and says
 clearly when something is not. ``HF_ENDPOINT`` is read at call time (tests point it at a local
 server imitating the hub).
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tutor.runtime.catalog import CatalogModel, downloaded_path
 from tutor.runtime.errors import ChecksumMismatchError, DownloadError, OfflineError
@@ -29,7 +32,9 @@ def offline_requested() -> bool:
     return value.strip().lower() in TRUE_VALUES
 
 
-def pull(model: CatalogModel, *, progress: ProgressCallback | None = None, endpoint: str | None = None) -> Path:
+def pull(
+    model: CatalogModel, *, progress: ProgressCallback | None = None, endpoint: str | None = None
+) -> Path:
     """Download ``model`` (if not already there and intact) and return its path."""
     if not model.pinned:
         raise DownloadError(
@@ -40,13 +45,41 @@ def pull(model: CatalogModel, *, progress: ProgressCallback | None = None, endpo
     if target.is_file() and file_sha256(target) == model.sha256:
         return target
     offline = offline_requested()
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    if not offline and not _reachable(endpoint):
+        raise OfflineError(
+            f"the Hugging Face Hub ({endpoint}) cannot be reached and {model.id!r} has not been "
+            "downloaded yet; connect to the internet and run "
+            f"`llm-tutor models pull {model.id}` again"
+        )
     path = _hf_download(model, target.parent, progress, endpoint, offline)
     _check_sha256(path, model)
     return path
 
 
+def _reachable(endpoint: str, timeout: float = 3.0) -> bool:
+    """A quick TCP check, so 'no network' is reported at once instead of after ~20 s of retries.
+    Skipped (assumed reachable) when a proxy is configured."""
+    if any(
+        os.environ.get(v)
+        for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")
+    ):
+        return True
+    url = urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def _hf_download(
-    model: CatalogModel, folder: Path, progress: ProgressCallback | None, endpoint: str | None, offline: bool
+    model: CatalogModel,
+    folder: Path,
+    progress: ProgressCallback | None,
+    endpoint: str,
+    offline: bool,
 ) -> Path:
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
@@ -64,33 +97,45 @@ def _hf_download(
                 filename=model.filename,
                 revision=model.revision,
                 local_dir=folder,
-                endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None,
+                endpoint=endpoint,
                 local_files_only=offline,
                 tqdm_class=_progress_class(progress) if progress else None,
             )
         )
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as err:
-        why = "offline mode is on (HF_HUB_OFFLINE)" if offline else "the Hugging Face Hub cannot be reached"
+        cause = err.__cause__ or err.__context__
+        if isinstance(cause, (EntryNotFoundError, HfHubHTTPError)):
+            raise _http_error(model, cause) from err
+        why = (
+            "offline mode is on (HF_HUB_OFFLINE)"
+            if offline
+            else "the Hugging Face Hub cannot be reached"
+        )
         raise OfflineError(
             f"{why} and {model.id!r} has not been downloaded yet; connect to the internet and "
             f"run `llm-tutor models pull {model.id}` again (the default model always works offline)"
         ) from err
     except (EntryNotFoundError, HfHubHTTPError) as err:
-        status = getattr(getattr(err, "response", None), "status_code", 0) or 0
-        if status >= 500:
-            raise DownloadError(
-                f"the Hugging Face Hub had a problem (HTTP {status}) while sending {model.id!r}; "
-                "run the same command again later to resume"
-            ) from err
-        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DownloadError(
-            f"the hub refused {model.repo}/{model.filename}@{model.revision[:10]}: {first_line}"
-        ) from err
+        raise _http_error(model, err) from err
     except Exception as err:  # httpx transport errors, interrupted transfers, disk full...
         raise DownloadError(
             f"downloading {model.id!r} failed ({type(err).__name__}: {err}); run the same command "
-            "again to resume"
+            "again"
         ) from err
+
+
+def _http_error(model: CatalogModel, err: BaseException) -> DownloadError:
+    """A readable error for an HTTP failure: the hub's trouble (5xx) or a refusal (404...)."""
+    status = getattr(getattr(err, "response", None), "status_code", 0) or 0
+    if status >= 500:
+        return DownloadError(
+            f"the Hugging Face Hub had a problem (HTTP {status}) while sending {model.id!r}; "
+            "run the same command again later"
+        )
+    first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return DownloadError(
+        f"the hub refused {model.repo}/{model.filename}@{model.revision[:10]}: {first_line}"
+    )
 
 
 def _check_sha256(path: Path, model: CatalogModel) -> None:
@@ -101,8 +146,9 @@ def _check_sha256(path: Path, model: CatalogModel) -> None:
     path.unlink(missing_ok=True)
     shutil.rmtree(path.parent / ".cache", ignore_errors=True)  # hf's metadata for the bad file
     raise ChecksumMismatchError(
-        f"the downloaded {model.filename} is not the expected file (sha256 {actual[:16]}... instead "
-        f"of {model.sha256[:16]}...); it was removed. Try again; if it persists, the catalog or the "
+        f"the downloaded {model.filename} is not the expected file (sha256 "
+        f"{actual[:16]}... instead of {model.sha256[:16]}...); it was removed. "
+        "Try again; if it persists, the catalog or the "
         "repository changed."
     )
 
@@ -120,7 +166,7 @@ def _progress_class(callback: ProgressCallback) -> type[Any]:
     """A tqdm subclass that reports to ``callback`` and draws nothing."""
     from tqdm.auto import tqdm
 
-    class _Report(tqdm):  # type: ignore[misc, valid-type]
+    class _Report(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = False
             kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - closed in close()

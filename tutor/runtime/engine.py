@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ from tutor.runtime.types import (
     TokenPiece,
 )
 
+_LOG_PREFIX = re.compile(r"^(?:\w+: )+")
+ABORTABLE_MIN_TOKENS = 8
+_NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer
 FLASH_ATTN_DISABLED = 0  # LLAMA_FLASH_ATTN_TYPE_DISABLED; AUTO turns it on and hides attention
 DECODE_ABORTED = 2  # llama_decode's return value when the abort callback fired
 Prompt = str | ChatMessages
@@ -88,19 +92,26 @@ class Engine:
     def _load_model(self) -> Any:
         params = llama_cpp.llama_model_default_params()
         params.progress_callback = self._progress_cb
-        model = llama_cpp.llama_model_load_from_file(
-            str(self.config.model_path).encode(), params
-        )
+        model = llama_cpp.llama_model_load_from_file(str(self.config.model_path).encode(), params)
         if not model:
             if self.is_cancelled():
                 raise CancelledError("loading the model was cancelled")
-            raise ModelLoadError(self._explain(f"llama.cpp could not load {self.config.model_path.name}"))
+            raise ModelLoadError(
+                self._explain(f"llama.cpp could not load {self.config.model_path.name}")
+            )
         return model
 
     def _explain(self, what: str) -> str:
-        """``what``, followed by the errors llama.cpp just logged (e.g. 'unknown architecture')."""
-        problems = [p for p in self.log.take_problems() if "error" in p.lower() or "fail" in p.lower()]
-        return f"{what}: {'; '.join(problems[-3:])}" if problems else what
+        """``what``, followed by the specific errors llama.cpp just logged (e.g. 'unknown model
+        architecture'), without function-name prefixes and generic 'failed to load' lines."""
+        reasons: list[str] = []
+        for line in self.log.take_problems():
+            reason = _LOG_PREFIX.sub("", line).strip()
+            if reason.startswith("error loading model:"):
+                reason = _LOG_PREFIX.sub("", reason.removeprefix("error loading model:").strip())
+            if reason and not reason.startswith("failed to load model") and reason not in reasons:
+                reasons.append(reason)
+        return f"{what}: {'; '.join(reasons[-2:])}" if reasons else what
 
     def _new_slot(
         self, n_ctx: int, n_batch: int, n_ubatch: int, *, embeddings: bool = False, cb: Any = None
@@ -109,7 +120,6 @@ class Engine:
         p.n_ctx, p.n_batch, p.n_ubatch = n_ctx, n_batch, min(n_ubatch, n_batch)
         p.n_threads = p.n_threads_batch = self.config.n_threads
         p.flash_attn_type = FLASH_ATTN_DISABLED
-        p.abort_callback = self._abort_cb
         if embeddings:
             p.embeddings = True
             p.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
@@ -117,7 +127,9 @@ class Engine:
             p.cb_eval = cb
         ctx = llama_cpp.llama_init_from_model(self.model, p)
         if not ctx:
-            raise ModelLoadError(self._explain("llama.cpp could not create a context for this model"))
+            raise ModelLoadError(
+                self._explain("llama.cpp could not create a context for this model")
+            )
         batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
         return _Slot(ctx=ctx, batch=batch, n_ctx=int(llama_cpp.llama_n_ctx(ctx)), n_batch=n_batch)
 
@@ -175,7 +187,7 @@ class Engine:
         )
 
     def _quantization(self) -> str:
-        """The file type name (Q4_1, F16...) from ``general.file_type``, else llama.cpp's description."""
+        """The file type (Q4_1, F16...) from ``general.file_type``, else llama.cpp's description."""
         import gguf
 
         raw = self.meta("general.file_type")
@@ -194,7 +206,9 @@ class Engine:
         n_max = len(data) + 16
         while True:
             buf = (llama_cpp.llama_token * n_max)()
-            n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, n_max, add_special, parse_special)
+            n = llama_cpp.llama_tokenize(
+                self.vocab, data, len(data), buf, n_max, add_special, parse_special
+            )
             if n >= 0:
                 return list(buf[:n])
             n_max = -n
@@ -205,7 +219,9 @@ class Engine:
         if cached is not None:
             return cached
         if not 0 <= token < self.n_vocab:
-            raise ModelRuntimeError(f"token id {token} is outside the vocabulary (0..{self.n_vocab - 1})")
+            raise ModelRuntimeError(
+                f"token id {token} is outside the vocabulary (0..{self.n_vocab - 1})"
+            )
         size = 32
         while True:
             buf = ctypes.create_string_buffer(size)
@@ -214,7 +230,9 @@ class Engine:
                 break
             size = -n
         attr = int(llama_cpp.llama_vocab_get_attr(self.vocab, token))
-        special = bool(attr & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN))
+        special = bool(
+            attr & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN)
+        )
         result = TokenPiece(
             id=token,
             bytes=buf.raw[:n],
@@ -224,7 +242,9 @@ class Engine:
         self._pieces[token] = result
         return result
 
-    def tokenize(self, text: str, *, add_special: bool = True, parse_special: bool = False) -> list[TokenPiece]:
+    def tokenize(
+        self, text: str, *, add_special: bool = True, parse_special: bool = False
+    ) -> list[TokenPiece]:
         """Tokens of ``text`` with their pieces."""
         ids = self.tokenize_ids(text, add_special=add_special, parse_special=parse_special)
         return [self.piece(t) for t in ids]
@@ -247,7 +267,9 @@ class Engine:
         else:
             text = self.render_chat(prompt)
             bos = self.info().bos_token
-            has_bos = bos >= 0 and text.startswith(self.piece(bos).text) and self.piece(bos).text != ""
+            has_bos = (
+                bos >= 0 and text.startswith(self.piece(bos).text) and self.piece(bos).text != ""
+            )
             ids = self.tokenize_ids(text, add_special=not has_bos, parse_special=True)
         if not ids:
             raise ModelRuntimeError("the prompt is empty")
@@ -259,12 +281,28 @@ class Engine:
         """Forget everything in the context's KV cache, so nothing is reused from before."""
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(slot.ctx), True)
 
-    def _decode(self, slot: _Slot, tokens: Sequence[int], start: int, *, all_outputs: bool = False) -> None:
+    def _decode(
+        self, slot: _Slot, tokens: Sequence[int], start: int, *, all_outputs: bool = False
+    ) -> None:
         """Evaluate ``tokens`` at positions start.., in batches; logits kept for the last one."""
         if start + len(tokens) > slot.n_ctx:
             raise PromptTooLongError(
                 f"{start + len(tokens)} tokens do not fit in the context of {slot.n_ctx} tokens"
             )
+        # The abort callback is a Python function that ggml calls for every graph node: worth it
+        # for a long prompt (cancellable mid-way), too costly per generated token (checked between).
+        abortable = len(tokens) > ABORTABLE_MIN_TOKENS
+        if abortable:
+            llama_cpp.llama_set_abort_callback(slot.ctx, self._abort_cb, None)
+        try:
+            self._decode_chunks(slot, tokens, start, all_outputs)
+        finally:
+            if abortable:
+                llama_cpp.llama_set_abort_callback(slot.ctx, _NO_ABORT, None)
+
+    def _decode_chunks(
+        self, slot: _Slot, tokens: Sequence[int], start: int, all_outputs: bool
+    ) -> None:
         for off in range(0, len(tokens), slot.n_batch):
             chunk = tokens[off : off + slot.n_batch]
             is_last_chunk = off + len(chunk) == len(tokens)
@@ -276,7 +314,9 @@ class Engine:
                 raise ModelRuntimeError(self._explain(f"llama_decode failed with code {rc}"))
 
     @staticmethod
-    def _fill_batch(batch: Any, chunk: Sequence[int], start: int, all_outputs: bool, last: bool) -> None:
+    def _fill_batch(
+        batch: Any, chunk: Sequence[int], start: int, all_outputs: bool, last: bool
+    ) -> None:
         for i, tok in enumerate(chunk):
             batch.token[i] = tok
             batch.pos[i] = start + i
@@ -317,7 +357,9 @@ class Engine:
         """Sample up to ``max_tokens`` tokens, calling ``emit`` for each as soon as it is chosen."""
         ids = self.prompt_ids(prompt)
         if len(ids) >= self.gen.n_ctx:
-            raise PromptTooLongError(f"the prompt has {len(ids)} tokens; the context holds {self.gen.n_ctx}")
+            raise PromptTooLongError(
+                f"the prompt has {len(ids)} tokens; the context holds {self.gen.n_ctx}"
+            )
         t0 = time.perf_counter()
         self._clear(self.gen)
         run = _GenerationRun(self, settings, ids)
@@ -350,11 +392,13 @@ class Engine:
         return self._attn
 
     def attention(self, prompt: Prompt) -> AttentionMaps:
-        """Per-layer, per-head attention probabilities for the prompt, captured during its forward pass."""
+        """Per-layer, per-head attention probabilities, captured in the prompt's forward pass."""
         ids = self.prompt_ids(prompt)
         limit = self.config.attention_max_tokens
         if len(ids) > limit:
-            raise PromptTooLongError(f"the attention view handles up to {limit} tokens; this prompt has {len(ids)}")
+            raise PromptTooLongError(
+                f"the attention view handles up to {limit} tokens; this prompt has {len(ids)}"
+            )
         slot, capture = self._attention_slot()
         self._clear(slot)  # a repeated prompt must be evaluated again, or no rows are produced
         capture.reset(len(ids))

@@ -46,7 +46,9 @@ def check_gguf(path: Path) -> GGUFHeader:
     with path.open("rb") as f:
         head = f.read(24)
     if head[:4] != GGUF_MAGIC:
-        raise ModelLoadError(f"{path.name} is not a GGUF model file (it does not start with 'GGUF')")
+        raise ModelLoadError(
+            f"{path.name} is not a GGUF model file (it does not start with 'GGUF')"
+        )
     if len(head) < 24:
         raise ModelLoadError(f"{path.name} is truncated: only {size} bytes")
     version, n_tensors, n_kv = struct.unpack("<IQQ", head[4:24])
@@ -85,7 +87,8 @@ def check_memory(path: Path, n_ctx: int) -> None:
     if needed > available:
         raise NotEnoughMemoryError(
             f"not enough memory for {path.name}: it needs about {needed / 2**20:,.0f} MB and "
-            f"only {available / 2**20:,.0f} MB is free; close other programs or pick a smaller model"
+            f"only {available / 2**20:,.0f} MB is free; "
+            "close other programs or pick a smaller model"
         )
 
 

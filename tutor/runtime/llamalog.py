@@ -14,7 +14,13 @@ import os
 import sys
 from pathlib import Path
 
-GGML_LEVELS = {0: logging.INFO, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+GGML_LEVELS = {
+    0: logging.INFO,
+    1: logging.DEBUG,
+    2: logging.INFO,
+    3: logging.WARNING,
+    4: logging.ERROR,
+}
 GGML_LOG_LEVEL_CONT = 5
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
 

@@ -26,7 +26,7 @@ class WorkerConfig:
     n_batch: int = 512
     n_ubatch: int = 512
     attention_max_tokens: int = 256
-    attention_ubatch: int = 512
+    attention_ubatch: int = 64
     embed_max_tokens: int = 512
     sha256: str | None = None  # known hash (e.g. from a wheel RECORD); else computed
     log_level: str = "INFO"

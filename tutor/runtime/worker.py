@@ -7,8 +7,10 @@ fds 1 and 2 point at the log file, so nothing it prints can reach the app's term
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import logging
+import mmap
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -31,23 +33,38 @@ class CancelFlag:
         return bool(self.shared.value >= self.current)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``python -m tutor.runtime.worker CONN_FD CANCEL_FD``; the first message on
+    the connection is the WorkerConfig."""
+    args = sys.argv[1:] if argv is None else argv
+    conn = Connection(int(args[0]))
+    page = mmap.mmap(int(args[1]), 8)
+    shared_cancel = ctypes.c_int64.from_buffer(page)
+    config: WorkerConfig = conn.recv()
+    worker_main(conn, shared_cancel, config)
+
+
 def worker_main(conn: Connection, shared_cancel: Any, config: WorkerConfig) -> None:
-    """Entry point of the spawned process."""
+    """Set up logging, then serve requests until told to stop."""
     from tutor.runtime import llamalog
 
-    llamalog.redirect_native_output(config.log_path)
+    llamalog.redirect_native_output(config.log_path)  # already so when started by the client
     faulthandler.enable(file=sys.stderr)  # a segfault leaves a Python traceback in the log
     _setup_python_logging(config)
     import llama_cpp
 
     llama_cpp.llama_backend_init()
-    sink, _keep_alive = llamalog.install(config.log_path, getattr(logging, config.log_level, logging.INFO))
+    sink, _keep_alive = llamalog.install(
+        config.log_path, getattr(logging, config.log_level, logging.INFO)
+    )
     Server(conn, CancelFlag(shared_cancel), config, sink).serve()
 
 
 def _setup_python_logging(config: WorkerConfig) -> None:
     handler = logging.FileHandler(config.log_path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
+    )
     root = logging.getLogger("tutor")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -56,7 +73,9 @@ def _setup_python_logging(config: WorkerConfig) -> None:
 class Server:
     """The request loop: one request at a time, replies on the same pipe."""
 
-    def __init__(self, conn: Connection, cancel: CancelFlag, config: WorkerConfig, sink: Any) -> None:
+    def __init__(
+        self, conn: Connection, cancel: CancelFlag, config: WorkerConfig, sink: Any
+    ) -> None:
         self.conn = conn
         self.cancel = cancel
         self.config = config
@@ -79,13 +98,17 @@ class Server:
 
     def _answer(self, request: Request) -> None:
         try:
-            result = self._dispatch(request, lambda item: self.conn.send(Reply(request.id, "item", item)))
+            result = self._dispatch(
+                request, lambda item: self.conn.send(Reply(request.id, "item", item))
+            )
             reply = Reply(request.id, "ok", result)
         except ModelRuntimeError as err:
             reply = Reply(request.id, "error", ErrorPayload(type(err).__name__, str(err)))
         except Exception as err:  # a bug, not bad input: keep serving, log the traceback
             log.exception("request %s failed", request.op)
-            reply = Reply(request.id, "error", ErrorPayload("ModelRuntimeError", f"internal error: {err!r}"))
+            reply = Reply(
+                request.id, "error", ErrorPayload("ModelRuntimeError", f"internal error: {err!r}")
+            )
         self.conn.send(reply)
 
     def _dispatch(self, request: Request, emit: Callable[[Any], None]) -> Any:
@@ -97,9 +120,13 @@ class Server:
         eng = self.engine
         handlers: dict[str, Callable[[], Any]] = {
             "info": eng.info,
-            "tokenize": lambda: eng.tokenize(args["text"], add_special=args["add_special"], parse_special=args["parse_special"]),
+            "tokenize": lambda: eng.tokenize(
+                args["text"], add_special=args["add_special"], parse_special=args["parse_special"]
+            ),
             "pieces": lambda: [eng.piece(int(t)) for t in args["ids"]],
-            "render_chat": lambda: eng.render_chat(args["messages"], add_generation_prompt=args["add_generation_prompt"]),
+            "render_chat": lambda: eng.render_chat(
+                args["messages"], add_generation_prompt=args["add_generation_prompt"]
+            ),
             "next_token": lambda: eng.next_token(args["prompt"], args["top_n"]),
             "generate": lambda: eng.generate(args["prompt"], args["settings"], emit),
             "attention": lambda: eng.attention(args["prompt"]),
@@ -117,3 +144,7 @@ class Server:
             self.engine = None
         self.engine = Engine(self.config, self.cancel, self.sink)
         return self.engine.info()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,6 @@ from textual.widgets import Footer, Static
 
 from tutor.ui.base import TutorModal
 
-
 KEY_NAMES = {
     "question_mark": "?",
     "left_square_bracket": "[",
@@ -34,9 +33,12 @@ def key_table(sections: Iterable[tuple[str, list[BindingType]]]) -> Table:
     table.add_column("action")
     for title, bindings in sections:
         table.add_row(Text(title, style="underline"), "")
+        rows: dict[str, list[str]] = {}  # description -> keys, so 1..9 share one row
         for binding in bindings:
             if isinstance(binding, Binding) and binding.description:
-                table.add_row(Text(key_names(binding.key)), Text(binding.description))
+                rows.setdefault(binding.description, []).append(key_names(binding.key))
+        for description, keys in rows.items():
+            table.add_row(Text(" / ".join(keys)), Text(description))
         table.add_row("", "")
     return table
 

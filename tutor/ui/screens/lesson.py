@@ -82,7 +82,7 @@ class LessonScreen(TutorScreen[None]):
         viewer.scroll_to(y=round(fraction * viewer.max_scroll_y), animate=False)
 
     def save(self) -> None:
-        """Record reading time and scroll position (also done every 30 s, so a kill loses little)."""
+        """Record reading time and scroll position (also every 30 s, so a kill loses little)."""
         now = time.monotonic()
         store, pack_id = self.tutor.store, self.tutor.pack.id
         store.add_time(pack_id, self.lesson.slug, now - self._since)
@@ -120,7 +120,11 @@ class LessonScreen(TutorScreen[None]):
         if not found:
             self.notify("This lesson has no links.")
             return
-        self.app.push_screen(LinksScreen(found))
+        self.app.push_screen(LinksScreen(found), self._link_chosen)
+
+    def _link_chosen(self, url: str | None) -> None:
+        if url:
+            self.tutor.confirm_open_url(url)
 
     def on_lesson_viewer_link_requested(self, event: LessonViewer.LinkRequested) -> None:
         self.tutor.confirm_open_url(event.href)

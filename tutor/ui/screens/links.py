@@ -13,10 +13,10 @@ from tutor.ui.base import TutorModal
 from tutor.ui.lesson_text import Link
 
 
-class LinksScreen(TutorModal[None]):
-    """Pick a link of the lesson; opening it still needs a confirmation."""
+class LinksScreen(TutorModal[str | None]):
+    """Pick a link of the lesson (returns its URL); opening it still needs a confirmation."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="links.close")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="links.close")]
 
     def __init__(self, links: list[Link]) -> None:
         super().__init__()
@@ -26,15 +26,17 @@ class LinksScreen(TutorModal[None]):
         with Vertical(classes="dialog"):
             yield Static(Text("Links in this lesson", style="bold"))
             yield OptionList(
-                *(Option(Text(f"{link.text} — {link.url}"), id=str(i)) for i, link in enumerate(self.links)),
+                *(
+                    Option(Text(f"{link.text} — {link.url}"), id=str(i))
+                    for i, link in enumerate(self.links)
+                ),
                 id="links",
             )
             yield Static(Text("enter: show and confirm · escape: close", style="dim"))
         yield Footer()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss()
-        self.tutor.confirm_open_url(self.links[event.option_index].url)
+        self.dismiss(self.links[event.option_index].url)
 
 
 class ConfirmOpenScreen(TutorModal[bool]):

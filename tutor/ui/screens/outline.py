@@ -13,6 +13,7 @@ from tutor.core.progress import LessonProgress
 from tutor.core.session import due_count
 from tutor.ui.base import TutorScreen
 
+TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
 STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
 STATUS_WORD = {"new": "new", "in_progress": "in progress", "done": "done"}
 STATUS_STYLE = {"new": "", "in_progress": "bold yellow", "done": "bold green"}
@@ -21,11 +22,13 @@ STATUS_STYLE = {"new": "", "in_progress": "bold yellow", "done": "bold green"}
 def lesson_row(number: int, lesson: Lesson, progress: LessonProgress, best: float | None) -> Text:
     """One line of the outline; plain Text, so titles are never read as markup."""
     score = f"quiz {round(best * 100):>3}%" if best is not None else ""
-    title = lesson.title if len(lesson.title) <= 42 else lesson.title[:41] + "…"
+    title = (
+        lesson.title if len(lesson.title) <= TITLE_WIDTH else lesson.title[: TITLE_WIDTH - 1] + "…"
+    )
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{STATUS_MARK[progress.status]} ", style=STATUS_STYLE[progress.status])
-    row.append(f"{number:02d}  {title:<42} ")
-    row.append(f"{STATUS_WORD[progress.status]:<11} {lesson.minutes:>3} min  {score}", style="dim")
+    row.append(f"{number:02d}  {title:<{TITLE_WIDTH}} ")
+    row.append(f"{STATUS_WORD[progress.status]:<11} {lesson.minutes:>3} min {score}", style="dim")
     return row
 
 
@@ -81,11 +84,8 @@ class OutlineScreen(TutorScreen[None]):
         due = due_count(pack, self.tutor.store)
         if due:
             summary.append(f"  ·  {due} due", style="bold")
-        if last is not None:
-            try:
-                summary.append(f"  ·  c: continue “{pack.lesson(last).title}”", style="dim")
-            except KeyError:
-                pass
+        if last in {lesson.slug for lesson in pack.lessons}:
+            summary.append(f"  ·  c: continue “{pack.lesson(last).title}”", style="dim")
         self.query_one("#summary", Static).update(summary)
 
     def _highlighted(self) -> Lesson:

@@ -143,9 +143,11 @@ class QuizScreen(TutorScreen[None]):
             ]
             return inputs
         unit = question.unit if isinstance(question, NumericQuestion) and question.unit else ""
-        placeholder = "a number" + (f" ({unit})" if unit else "") if unit or isinstance(
-            question, NumericQuestion
-        ) else "your answer"
+        placeholder = (
+            "a number" + (f" ({unit})" if unit else "")
+            if unit or isinstance(question, NumericQuestion)
+            else "your answer"
+        )
         return [Input(placeholder=placeholder, id="answer")]
 
     def _focus_answer(self) -> None:
@@ -227,7 +229,7 @@ class QuizScreen(TutorScreen[None]):
         await self.query_one("#quiz-body", VerticalScroll).mount(
             Markdown(clean_text("\n\n".join(lines)), id="explanation")
         )
-        self.call_after_refresh(feedback.scroll_visible)
+        self.call_after_refresh(feedback.scroll_visible, animate=False)
         self.set_focus(None)
         self.refresh_bindings()
 
@@ -245,7 +247,9 @@ class QuizScreen(TutorScreen[None]):
         total = len(session.items)
         minutes, seconds = divmod(round(session.seconds), 60)
         self._status("Finished")
-        text = Text(f"Score: {session.score:g} of {total} ({session.score / total:.0%})", style="bold")
+        text = Text(
+            f"Score: {session.score:g} of {total} ({session.score / total:.0%})", style="bold"
+        )
         text.append(f"   Time: {minutes}:{seconds:02d}\n\n")
         missed = session.to_review()
         if missed:

@@ -26,7 +26,7 @@ class ChoiceList(Widget, can_focus=True):
         Binding("space", "pick", "Pick", id="choices.pick"),
         Binding("left_square_bracket", "move(-1)", "Move up", id="choices.up"),
         Binding("right_square_bracket", "move(1)", "Move down", id="choices.down"),
-        *(Binding(str(n), f"number({n})", show=False) for n in range(1, 10)),
+        *(Binding(str(n), f"number({n})", "Pick by number", show=False) for n in range(1, 10)),
     ]
 
     DEFAULT_CSS = """

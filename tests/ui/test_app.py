@@ -1,0 +1,220 @@
+"""Behaviour of the real app, driven with Pilot at 80x24 from the keyboard alone."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from textual.binding import Binding
+from textual.widgets import Markdown, OptionList
+
+from tests.ui.conftest import RecordingApp
+from tutor.core import paths
+from tutor.ui.screens.help import HelpScreen, key_names, key_table
+from tutor.ui.screens.lesson import LessonScreen, LessonViewer
+from tutor.ui.screens.links import ConfirmOpenScreen, LinksScreen
+from tutor.ui.screens.outline import OutlineScreen
+from tutor.ui.screens.too_small import TooSmallScreen
+
+SIZE = (80, 24)
+MakeApp = Callable[..., RecordingApp]
+
+
+def outline_rows(app: RecordingApp) -> list[str]:
+    options = app.screen.query_one("#lessons", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_outline_lesson_next_done_back(make_app: MakeApp) -> None:
+    """The core loop: open a lesson, go to the next, mark it done, see it on the outline."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, OutlineScreen)
+        assert all(" new " in row for row in outline_rows(app))
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.slug == "first-steps"
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.slug == "second-steps"
+        await pilot.press("d", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OutlineScreen)
+        rows = outline_rows(app)
+        assert "in progress" in rows[0]
+        assert "✓" in rows[1] and "done" in rows[1]
+        assert " new " in rows[2]
+        progress = app.store.lesson_progress("ui-test-pack")
+        assert progress["second-steps"].status == "done"
+        assert progress["first-steps"].status == "in_progress"
+
+
+async def test_previous_and_bounds(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "p")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.slug == "first-steps"  # no lesson before the first
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert app.screen.lesson.slug == "third-steps"  # type: ignore[attr-defined]
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.lesson.slug == "second-steps"  # type: ignore[attr-defined]
+
+
+async def test_scroll_position_is_remembered(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        viewer = app.screen.query_one(LessonViewer)
+        assert viewer.max_scroll_y > 10
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        before = viewer.scroll_y
+        assert before > 0
+        await pilot.press("escape", "enter")
+        await pilot.pause(0.2)
+        viewer = app.screen.query_one(LessonViewer)
+        assert abs(viewer.scroll_y - before) <= 1
+
+
+async def test_continue_opens_last_lesson(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        await pilot.press("escape", "up", "up", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.slug == "third-steps"
+
+
+async def test_links_open_only_after_confirmation(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "l")
+        await pilot.pause()
+        assert isinstance(app.screen, LinksScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmOpenScreen)
+        assert app.screen.url == "https://arxiv.org/abs/1706.03762"
+        assert app.opened == []
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.opened == []
+        assert isinstance(app.screen, LessonScreen)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.opened == ["https://arxiv.org/abs/1706.03762"]
+
+
+async def test_hostile_text_is_shown_literally(make_app: MakeApp) -> None:
+    """Escape sequences are neutralised and [markup] is not interpreted."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        document = app.screen.query_one(LessonViewer).document
+        assert "\x1b" not in document.source
+        assert "␛[31mred␛[0m" in document.source
+        shown = "\n".join(str(block._content) for block in document.query("MarkdownParagraph"))
+        assert "[bold]markup[/bold]" in shown
+        assert "␛[31mred" in shown
+
+
+async def test_demo_hook_is_marked(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        source = app.screen.query_one(LessonViewer).document.source
+        assert "Live demo: tokens" in source
+        assert "```demo" not in source
+
+
+async def test_help_lists_every_key(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=76, record=True, file=io.StringIO())
+        console.print(key_table(app.key_sections()))
+        shown = console.export_text()
+        for _title, bindings in app.key_sections():
+            for binding in bindings:
+                assert isinstance(binding, Binding)
+                if binding.description:
+                    assert binding.description in shown
+                    assert key_names(binding.key) in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, OutlineScreen)
+
+
+async def test_too_small_terminal(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert isinstance(app.screen, OutlineScreen)
+
+
+async def test_theme_toggle_is_saved(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+    saved = json.loads(paths.settings_file().read_text())
+    assert saved["theme"] == "textual-light"
+    again = make_app()
+    async with again.run_test(size=SIZE):
+        assert again.theme == "textual-light"
+
+
+async def test_no_color_is_honoured(make_app: MakeApp, monkeypatch: object) -> None:
+    import os
+
+    os.environ["NO_COLOR"] = "1"
+    try:
+        app = make_app()
+    finally:
+        os.environ.pop("NO_COLOR", None)
+    async with app.run_test(size=SIZE):
+        assert app.no_color
+
+
+async def test_corrupt_database_is_reported(make_app: MakeApp, private_home: Path) -> None:
+    private_home.mkdir(parents=True, exist_ok=True)
+    paths.database_file().write_bytes(b"this is not a database" * 100)
+    from tutor.app import create_app
+
+    app = create_app(Path(__file__).parent / "pack")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("damaged" in n.message for n in app._notifications)
+    assert list(private_home.glob("progress.sqlite3.corrupt-*"))
+
+
+async def test_markdown_widget_is_used(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "c")
+        await pilot.pause()
+        viewer = app.screen.query_one(LessonViewer)
+        assert viewer.show_table_of_contents
+        assert isinstance(viewer.document, Markdown)

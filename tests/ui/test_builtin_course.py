@@ -1,0 +1,57 @@
+"""Every lesson and every quiz of the built-in course opens and runs in the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from tests.ui.conftest import RecordingApp
+from tutor.core import paths
+from tutor.core.quiz import ClozeQuestion, NumericQuestion, ShortQuestion
+from tutor.ui.screens.lesson import LessonScreen, LessonViewer
+from tutor.ui.screens.outline import OutlineScreen
+from tutor.ui.screens.quiz import QuizScreen
+
+MakeApp = Callable[..., RecordingApp]
+
+
+async def answer_anything(pilot: Pilot[None], screen: QuizScreen) -> None:
+    """Give some answer of the right kind; grading correctness is tested elsewhere."""
+    assert screen.session is not None and screen.session.current is not None
+    question = screen.session.current.question
+    if isinstance(question, ClozeQuestion):
+        for _ in question.blanks:
+            await pilot.press("x", "enter")
+    elif isinstance(question, NumericQuestion):
+        await pilot.press("4", "2", "enter")
+    elif isinstance(question, ShortQuestion):
+        await pilot.press("x", "enter")
+    else:
+        await pilot.press("1", "enter")
+    await pilot.pause()
+    assert screen.state == "feedback", question.id
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_walk_every_lesson_and_quiz(make_app: MakeApp) -> None:
+    app = make_app(paths.builtin_course_dir())
+    assert len(app.pack.lessons) == 14
+    async with app.run_test(size=(80, 24)) as pilot:
+        for index, lesson in enumerate(app.pack.lessons):
+            app.open_lesson(lesson.slug)
+            await pilot.pause()
+            assert isinstance(app.screen, LessonScreen)
+            assert app.screen.query_one(LessonViewer).document.source.strip()
+            await pilot.press("q")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, QuizScreen), lesson.slug
+            assert screen.session is not None
+            while screen.state != "summary":
+                await answer_anything(pilot, screen)
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+            assert isinstance(app.screen, OutlineScreen)
+            assert lesson.slug in app.store.best_quiz_scores(app.pack.id), index

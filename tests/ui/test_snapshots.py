@@ -1,0 +1,114 @@
+"""What each screen looks like at 80x24. Each docstring says what the reviewer should see.
+
+Update after a deliberate change with ``pytest tests/ui/test_snapshots.py --snapshot-update``
+and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.ui.conftest import RecordingApp
+from tests.ui.test_quiz_screen import answer_right
+
+MakeApp = Callable[..., RecordingApp]
+SnapCompare = Callable[..., bool]
+PACK = "ui-test-pack"
+
+
+def test_outline_fresh(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """Three lessons, all 'new' with a dot, minutes on the right, 0 of 3 done, footer keys."""
+    assert snap_compare(make_app())
+
+
+def test_outline_with_progress(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """Lesson 1 done (✓, quiz 50%), lesson 2 in progress (◐), '1 due' and 'c: continue' on top."""
+    app = make_app()
+    app.store.lesson_opened(PACK, "first-steps")
+    app.store.lesson_completed(PACK, "first-steps")
+    app.store.record_quiz_attempt(PACK, "first-steps", score=3.5, total=7, seconds=60)
+    app.store.lesson_opened(PACK, "second-steps")
+    from datetime import UTC, datetime
+
+    app.store.put_card(PACK, "first-steps", "single", "{}", datetime(2000, 1, 1, tzinfo=UTC))
+    assert snap_compare(app)
+
+
+def test_outline_light_theme(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """The outline in the light theme: dark text on a light background, still readable."""
+    assert snap_compare(make_app(), press=["ctrl+t"])
+
+
+def test_lesson(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """Lesson 1 of 3 heading, the markdown title and first paragraph with [bold]markup[/bold]
+    and ␛[31mred␛[0m shown literally, lesson keys in the footer."""
+    assert snap_compare(make_app(), press=["enter"])
+
+
+def test_lesson_contents(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """The table of contents docked on the left with the lesson's headings."""
+    assert snap_compare(make_app(), press=["enter", "c"])
+
+
+def test_lesson_demo_box(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """Scrolled down to the marked 'Live demo: tokens' box with its starting prompt."""
+
+    async def scroll(pilot: Pilot[None]) -> None:
+        await pilot.press("enter")
+        await pilot.pause()
+        viewer = pilot.app.screen.query_one("#viewer")
+        viewer.scroll_to(y=12, animate=False)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=scroll)
+
+
+def test_links(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """A dialog listing 'the transformer paper — https://arxiv.org/abs/1706.03762'."""
+    assert snap_compare(make_app(), press=["enter", "l"])
+
+
+def test_confirm_open(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """A dialog asking to open the full URL, with y / n keys; nothing opened yet."""
+    assert snap_compare(make_app(), press=["enter", "l", "enter"])
+
+
+def test_help(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """The help dialog: keys grouped by screen, starting with 'Everywhere'."""
+    assert snap_compare(make_app(), press=["f1"])
+
+
+def test_too_small(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """At 60x20: a centred 'Terminal too small: 60x20' message instead of the layout."""
+    assert snap_compare(make_app(), terminal_size=(60, 20))
+
+
+QUESTIONS = ["single", "multiple", "truefalse", "short", "numeric", "ordering", "cloze"]
+
+
+@pytest.mark.parametrize("number", range(len(QUESTIONS)), ids=QUESTIONS)
+def test_quiz_question(snap_compare: SnapCompare, make_app: MakeApp, number: int) -> None:
+    """One question of each type, unanswered: prompt, the answer area, quiz keys in the footer."""
+
+    async def reach(pilot: Pilot[None]) -> None:
+        await pilot.press("q")
+        await pilot.pause()
+        for _ in range(number):
+            await answer_right(pilot, pilot.app)  # type: ignore[arg-type]
+            await pilot.press("enter")
+            await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=reach)
+
+
+def test_quiz_feedback_wrong(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """'✗ Not quite', the right answer, the choice's feedback and the explanation."""
+    assert snap_compare(make_app(), press=["q", "2", "enter"])
+
+
+def test_quiz_summary(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    """Score 0 of 1 (0%), time 0:00, the question listed under 'To review', r / escape keys."""
+    assert snap_compare(make_app(), press=["down", "q", "2", "enter", "enter"])
