@@ -10,15 +10,13 @@ and schedules the question's review card.
 from __future__ import annotations
 
 import re
-import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from tutor.core.errors import PackError
-from tutor.core.grading import Grade, Response, encode_response, grade, parse_number
+from tutor.core.grading import Grade, Response, parse_number
 from tutor.core.quiz import (
     BLANK_RE,
     ClozeQuestion,
@@ -30,10 +28,9 @@ from tutor.core.quiz import (
     SingleQuestion,
     TrueFalseQuestion,
     load_quiz,
-    presented_order,
 )
-from tutor.core.review import schedule
 from tutor.core.sanitize import clean_text
+from tutor.core.session import Item, QuizSession, review_session
 
 if TYPE_CHECKING:
     from tutor.core.pack import Pack
@@ -50,11 +47,11 @@ class _Quit(Exception):
 
 @dataclass
 class _Console:
-    """Plain-text input and output; `hinted` tracks whether the current question used its hint."""
+    """Plain-text input and output; `hint` asks the session for the current question's hint."""
 
     inp: TextIO
     out: TextIO
-    hinted: bool = False
+    hint: Callable[[], str | None] = lambda: None
 
     def say(self, text: str = "") -> None:
         """Print one or more lines."""
@@ -78,12 +75,9 @@ class _Console:
             self._hint(question)
 
     def _hint(self, question: Question) -> None:
-        """Show the hint, once asked for; the answer will count as hinted."""
-        if question.hint is None:
-            self.say("There is no hint for this question.")
-            return
-        self.hinted = True
-        self.say(f"Hint: {question.hint}")
+        """Show the hint, once asked for; the session then counts the answer as hinted."""
+        hint = self.hint()
+        self.say(f"Hint: {hint}" if hint else "There is no hint for this question.")
 
 
 # --- showing a question and reading the answer -----------------------------------------------
@@ -199,51 +193,16 @@ def _tell(console: _Console, result: Grade) -> None:
 # --- one question, end to end ------------------------------------------------------------------
 
 
-@dataclass
-class _Session:
-    """One quiz or review run: where answers go and how time is told."""
-
-    console: _Console
-    store: ProgressStore
-    pack_id: str
-    clock: Clock
-    now: datetime | None
-    learner: str = ""
-    seen: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def start(self, lesson: str | None) -> None:
-        """Look up the learner and how often each question was answered (picks the shuffle)."""
-        self.learner = self.store.learner_id()
-        rows = self.store.answers(self.pack_id, lesson)
-        self.seen = Counter((row.lesson, row.question_id) for row in rows)
-
-    def take(self, lesson: str, question: Question, shuffle: bool, label: str) -> Grade:
-        """Show, read, grade, tell, record and reschedule one question; raises _Quit."""
-        attempt = self.seen[(lesson, question.id)]
-        order = presented_order(question, self.learner, attempt, shuffle=shuffle)
-        self.console.hinted = False
-        _show(self.console, question, order, label)
-        started = self.clock()
-        response = _read(self.console, question, order)
-        result = grade(question, response, hinted=self.console.hinted)
-        _tell(self.console, result)
-        self._record(lesson, question, response, result, self.clock() - started)
-        return result
-
-    def _record(
-        self, lesson: str, question: Question, response: Response, result: Grade, seconds: float
-    ) -> None:
-        """Append the answer and move the question's review card."""
-        store, pack_id = self.store, self.pack_id
-        store.record_answer(
-            pack_id, lesson, question.id,
-            score=result.score, correct=result.correct, hinted=result.hinted,
-            response=encode_response(response), seconds=seconds,
-        )  # fmt: skip
-        card = store.get_card(pack_id, lesson, question.id)
-        moment = self.now or datetime.now(UTC)
-        card_json, due = schedule(card, result.correct, result.hinted, moment)
-        store.put_card(pack_id, lesson, question.id, card_json, due)
+def _take(console: _Console, session: QuizSession, label: str) -> Grade:
+    """Show, read, grade and tell the current question; the session records it. Raises _Quit."""
+    item = session.current
+    assert item is not None
+    order = session.order(item)
+    console.hint = session.hint
+    _show(console, item.question, order, label)
+    result = session.submit(_read(console, item.question, order))
+    _tell(console, result)
+    return result
 
 
 # --- quiz ----------------------------------------------------------------------------------------
@@ -277,7 +236,7 @@ def run_quiz(
     out: TextIO,
     *,
     now: datetime | None = None,
-    clock: Clock = time.monotonic,
+    clock: Clock | None = None,
 ) -> int:
     """Take a lesson's quiz question by question; returns the exit status (0 also when quit).
 
@@ -288,40 +247,45 @@ def run_quiz(
     quiz = _open_quiz(pack, lesson_slug, console)
     if quiz is None:
         return 2
-    session = _Session(console, store, pack.id, clock, now)
-    session.start(lesson_slug)
-    count = len(quiz.questions)
+    items = [Item(lesson_slug, question) for question in quiz.questions]
+    session = _session(QuizSession(pack.id, items, store, shuffle=quiz.shuffle), now, clock)
+    count = len(items)
     console.say(f"{quiz.title or 'Quiz'}: {count} questions. Type h for a hint, q to stop.")
     console.say()
-    started, grades = clock(), []
     try:
-        for n, question in enumerate(quiz.questions, 1):
-            label = f"Question {n} of {count}"
-            grades.append((question, session.take(lesson_slug, question, quiz.shuffle, label)))
+        while not session.finished:
+            _take(console, session, f"Question {len(session.results) + 1} of {count}")
     except _Quit:
         console.say("Stopped.")
-    seconds = clock() - started
-    total = sum(result.score for _q, result in grades)
-    if len(grades) == count:
-        store.record_quiz_attempt(pack.id, lesson_slug, score=total, total=count, seconds=seconds)
-    _summary(console, grades, count, seconds)
+    _summary(console, session, count)
     return 0
 
 
-def _summary(
-    console: _Console, grades: list[tuple[Question, Grade]], count: int, seconds: float
-) -> None:
+def _session(session: QuizSession, now: datetime | None, clock: Clock | None) -> QuizSession:
+    """Fix the session's time sources when the caller gave them (tests)."""
+    if now is not None:
+        session.now = lambda: now
+    if clock is not None:
+        session.clock = clock
+        session.restart_clock()
+    return session
+
+
+def _summary(console: _Console, session: QuizSession, count: int) -> None:
     """Score, time, and which questions to look at again."""
-    total = sum(result.score for _q, result in grades)
-    answered = f"{len(grades)} of {count} answered, " if len(grades) < count else ""
-    share = f"{total / count:.0%}"
-    console.say(f"Score: {total:g} out of {count} ({share}); {answered}time {_duration(seconds)}.")
-    missed = [question for question, result in grades if not result.correct]
+    done = len(session.results)
+    answered = f"{done} of {count} answered, " if done < count else ""
+    share = f"{session.score / count:.0%}"
+    console.say(
+        f"Score: {session.score:g} out of {count} ({share}); "
+        f"{answered}time {_duration(session.seconds)}."
+    )
+    missed = session.to_review()
     if missed:
         console.say("To review:")
-        for question in missed:
-            console.say(f"- {_first_line(question.prompt)}")
-    elif grades:
+        for result in missed:
+            console.say(f"- {_first_line(result.item.question.prompt)}")
+    elif done:
         console.say("Every answer right without hints.")
 
 
@@ -347,50 +311,22 @@ def run_review(
     out: TextIO,
     now: datetime | None = None,
     *,
-    clock: Clock = time.monotonic,
+    clock: Clock | None = None,
 ) -> int:
     """Review every due card of the pack, oldest first, across lessons; returns 0."""
     console = _Console(inp, out)
-    due = store.due_cards(pack.id, now or datetime.now(UTC))
-    if not due:
+    session = _session(review_session(pack, store, now), now, clock)
+    total = len(session.items)
+    if not total:
         console.say("Nothing to review right now.")
         return 0
-    console.say(f"{len(due)} questions to review. Type h for a hint, q to stop.")
+    console.say(f"{total} questions to review. Type h for a hint, q to stop.")
     console.say()
-    session = _Session(console, store, pack.id, clock, now)
-    session.start(None)
-    quizzes: dict[str, Quiz | None] = {}
-    right = done = 0
     try:
-        for n, card in enumerate(due, 1):
-            quiz = _cached_quiz(pack, card.lesson, quizzes)
-            question = _find(quiz, card.question_id)
-            if quiz is None or question is None:
-                continue  # lesson or question removed (or quiz broken) since it was answered
-            result = session.take(card.lesson, question, quiz.shuffle, f"Review {n} of {len(due)}")
-            done, right = done + 1, right + result.correct
+        while not session.finished:
+            _take(console, session, f"Review {len(session.results) + 1} of {total}")
     except _Quit:
         console.say("Stopped.")
-    console.say(f"Reviewed {done}: {right} right.")
+    right = sum(result.grade.correct for result in session.results)
+    console.say(f"Reviewed {len(session.results)}: {right} right.")
     return 0
-
-
-def _cached_quiz(pack: Pack, lesson: str, quizzes: dict[str, Quiz | None]) -> Quiz | None:
-    """A lesson's quiz if the lesson still exists and its quiz loads; loaded once per run."""
-    if lesson not in quizzes:
-        try:
-            path = pack.lesson(lesson).quiz_path
-            quizzes[lesson] = load_quiz(path) if path is not None else None
-        except (KeyError, PackError):
-            quizzes[lesson] = None
-    return quizzes[lesson]
-
-
-def _find(quiz: Quiz | None, question_id: str) -> Question | None:
-    """The question with this id, if the quiz still has it."""
-    if quiz is None:
-        return None
-    try:
-        return quiz.question(question_id)
-    except KeyError:
-        return None

@@ -200,4 +200,6 @@ def test_review_skips_questions_that_no_longer_exist(pack: Pack, store: Progress
     store.put_card("test-pack", "removed-lesson", "s", "{}", NOW)
     out = io.StringIO()
     assert run_review(pack, store, io.StringIO(), out, now=NOW) == 0
-    assert "Reviewed 0: 0 right." in out.getvalue()
+    # Cards whose question is gone are not offered: there is nothing left to review.
+    assert "Nothing to review right now." in out.getvalue()
+    assert store.answers("test-pack") == []

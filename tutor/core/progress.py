@@ -251,11 +251,16 @@ class ProgressStore:
 
     def _backup(self, label: str) -> Path:
         target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        # Read through a second connection: SQLite's backup refuses a source connection that
+        # holds the write lock (Python would retry forever). Ours does hold it, so nobody else
+        # can change the file while the copy is taken.
+        source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         dest = sqlite3.connect(target)
         try:
-            self._conn.backup(dest)
+            source.backup(dest)
         finally:
             dest.close()
+            source.close()
         return target
 
     # -- identity ----------------------------------------------------------------------
@@ -493,16 +498,21 @@ class ProgressStore:
                         row["due"],
                         row["updated_at"],
                     ),
+                    newer_only=True,
                 )
         return self._conn.total_changes - before
 
 
-def _upsert_card(conn: sqlite3.Connection, values: tuple[object, ...]) -> None:
+def _upsert_card(
+    conn: sqlite3.Connection, values: tuple[object, ...], *, newer_only: bool = False
+) -> None:
+    # Imports keep the local card on a tie, so importing the same file again changes nothing.
+    op = ">" if newer_only else ">="
     conn.execute(
         "INSERT INTO review_cards (pack_id, lesson, question_id, card, due, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pack_id, lesson, question_id) DO UPDATE SET"
         " card = excluded.card, due = excluded.due, updated_at = excluded.updated_at"
-        " WHERE excluded.updated_at >= updated_at",
+        f" WHERE excluded.updated_at {op} updated_at",
         values,
     )
 

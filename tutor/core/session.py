@@ -7,10 +7,12 @@ and reschedules the question's review card, so both front ends record exactly th
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response, encode_response, grade
 from tutor.core.pack import Pack
 from tutor.core.progress import ProgressStore
@@ -51,7 +53,6 @@ class QuizSession:
     items: list[Item]
     store: ProgressStore
     shuffle: bool = True
-    attempt: int = 0
     is_review: bool = False
     clock: Callable[[], float] = field(default_factory=lambda: _clock)
     now: Callable[[], datetime] = field(default_factory=lambda: _now)  # seam for tests
@@ -60,8 +61,14 @@ class QuizSession:
 
     def __post_init__(self) -> None:
         self._learner = self.store.learner_id()
+        # How often each question was answered before: a retake reshuffles, this run never does.
+        self._seen = Counter((a.lesson, a.question_id) for a in self.store.answers(self.pack_id))
         self._started = self.clock()
         self._asked = self._started
+
+    def restart_clock(self) -> None:
+        """Start timing from now (after the clock was replaced)."""
+        self._started = self._asked = self.clock()
 
     @property
     def current(self) -> Item | None:
@@ -73,8 +80,9 @@ class QuizSession:
         return self.current is None
 
     def order(self, item: Item) -> list[int]:
-        """The order in which to show this question's choices or items."""
-        return presented_order(item.question, self._learner, self.attempt, shuffle=self.shuffle)
+        """The order in which to show this question's choices or items (indices into the file)."""
+        attempt = self._seen[(item.lesson, item.question.id)]
+        return presented_order(item.question, self._learner, attempt, shuffle=self.shuffle)
 
     def hint(self) -> str | None:
         """The current question's hint; asking for it marks the answer as hinted."""
@@ -130,14 +138,14 @@ class QuizSession:
         return [r for r in self.results if not r.grade.correct]
 
 
-def lesson_session(pack: Pack, slug: str, store: ProgressStore, attempt: int = 0) -> QuizSession:
+def lesson_session(pack: Pack, slug: str, store: ProgressStore) -> QuizSession:
     """A session over a lesson's whole quiz. Raises KeyError/PackError for a missing/bad quiz."""
     lesson = pack.lesson(slug)
     if lesson.quiz_path is None:
         raise KeyError(f"lesson '{slug}' has no quiz")
     quiz = load_quiz(lesson.quiz_path)
     items = [Item(slug, q) for q in quiz.questions]
-    return QuizSession(pack.id, items, store, shuffle=quiz.shuffle, attempt=attempt)
+    return QuizSession(pack.id, items, store, shuffle=quiz.shuffle)
 
 
 def review_session(
@@ -162,13 +170,12 @@ def review_session(
 
 
 def _questions(pack: Pack, slug: str) -> dict[str, Question]:
+    """A lesson's questions by id; none when the lesson or its quiz is gone or broken."""
     try:
         path = pack.lesson(slug).quiz_path
-    except KeyError:
+        return {q.id: q for q in load_quiz(path).questions} if path else {}
+    except (KeyError, PackError):
         return {}
-    if path is None:
-        return {}
-    return {q.id: q for q in load_quiz(path).questions}
 
 
 def due_count(pack: Pack, store: ProgressStore, now: datetime | None = None) -> int:

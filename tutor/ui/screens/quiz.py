@@ -60,7 +60,6 @@ class QuizScreen(TutorScreen[None]):
         self.lesson = lesson
         self.session: QuizSession | None = None
         self.state = "asking"
-        self.attempt = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,7 +84,7 @@ class QuizScreen(TutorScreen[None]):
         app = self.tutor
         if self.lesson is None:
             return review_session(app.pack, app.store)
-        return lesson_session(app.pack, self.lesson.slug, app.store, attempt=self.attempt)
+        return lesson_session(app.pack, self.lesson.slug, app.store)
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -267,7 +266,6 @@ class QuizScreen(TutorScreen[None]):
         self.refresh_bindings()
 
     async def action_retake(self) -> None:
-        self.attempt += 1
         self.session = self._new_session()
         await self.show_question()
 
