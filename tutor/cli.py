@@ -101,7 +101,7 @@ def import_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def reset_cmd(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+def reset_cmd(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     pack = _pack(args)
     if args.lesson is not None:
         try:
@@ -113,7 +113,7 @@ def reset_cmd(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
     if not args.yes:
         print(f"Reset progress of {what}? History is kept but status starts afresh. [y/N] ", end="")
         sys.stdout.flush()
-        if stdin.readline().strip().lower() not in {"y", "yes"}:
+        if (stdin or sys.stdin).readline().strip().lower() not in {"y", "yes"}:
             print("Nothing changed.")
             return 1
     with _store() as store:

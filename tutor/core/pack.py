@@ -207,6 +207,7 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     text = _read_text(path, problems)
     if text is None:
         return None
+    text = text.replace("\r\n", "\n")  # a lesson saved on Windows reads the same
     before = len(problems)
     meta, body, body_line = _split_front_matter(path, text, problems)
     if meta is None:
@@ -250,9 +251,10 @@ def _split_front_matter(
         problems.append(Problem(path, 1, "front matter is not closed by a '+++' line"))
         return None, "", 1
     try:
-        meta = tomllib.loads("\n".join(lines[1:end]))
-    except tomllib.TOMLDecodeError as exc:
-        line, message = _toml_error(exc)
+        source = "\n".join(lines[1:end])
+        meta = tomllib.loads(source)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        line, message = _toml_error(exc, source)
         problems.append(Problem(path, line + 1, f"bad front matter: {message}"))
         return None, "", 1
     return meta, "\n".join(lines[end + 1 :]), end + 2
@@ -285,8 +287,8 @@ def _demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> li
         line = body_line + body.count("\n", 0, match.start())
         try:
             spec = tomllib.loads(match.group(1))
-        except tomllib.TOMLDecodeError as exc:
-            inner, message = _toml_error(exc)
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            inner, message = _toml_error(exc, match.group(1))
             problems.append(Problem(path, line + inner, f"bad demo block: {message}"))
             continue
         unknown = set(spec) - {"kind", "prompt"}
@@ -327,14 +329,24 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         return None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, message = _toml_error(exc)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        line, message = _toml_error(exc, text)
         problems.append(Problem(path, line, message))
         return None
 
 
-def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
-    """Split tomllib's "message (at line L, column C)" into (L, message)."""
+def _toml_error(exc: Exception, text: str) -> tuple[int, str]:
+    """Split tomllib's "message (at line L, column C)" into (L, message).
+
+    An error at the very end (an unclosed list, say) is "(at end of document)": its line is the
+    last line of ``text``. Absurdly deep nesting makes tomllib recurse too far: an error too.
+    """
+    if isinstance(exc, RecursionError):
+        return 1, "nested too deeply"
+    end = " (at end of document)"
+    if str(exc).endswith(end):
+        last = len(text.rstrip("\n").splitlines()) or 1
+        return last, str(exc).removesuffix(end) + " (at the end)"
     match = re.search(r"^(.*) \(at line (\d+), column \d+\)$", str(exc))
     if match is None:
         return 1, str(exc)

@@ -201,7 +201,11 @@ class ProgressStore:
             )
         conn = _connect(path)
         store = cls(conn, path, report)
-        store._migrate()
+        try:
+            store._migrate()
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def close(self) -> None:
