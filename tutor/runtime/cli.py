@@ -107,6 +107,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from tutor.runtime.download import pull
 
     model = load_catalog().get(args.id)
+    packaged = packaged_path(model)
+    if packaged is not None and not model.pinned:
+        print(f"{model.id} is already installed with the {model.package} package: {packaged}")
+        return 0
     path = pull(model, progress=_print_progress)
     print(f"\n{model.id} is ready: {path}", file=sys.stderr)
     return 0

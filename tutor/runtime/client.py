@@ -17,10 +17,12 @@ WorkerCrashedError with the reason; the next call starts a fresh worker.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import mmap
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -42,7 +44,7 @@ from tutor.runtime.errors import (
     error_class,
 )
 from tutor.runtime.gguf_file import check_gguf, check_memory
-from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig
+from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig, load_reply
 from tutor.runtime.types import (
     AttentionMaps,
     GeneratedToken,
@@ -225,7 +227,7 @@ class ModelClient:
         """Wait for the final reply to ``request_id`` (ignoring streamed items)."""
         while True:
             reply = self._recv()
-            if reply.id != request_id or reply.kind == "item":
+            if reply.id != request_id or reply.kind == "items":
                 continue
             return self._unwrap(reply)
 
@@ -264,7 +266,12 @@ class ModelClient:
         """Start ``python -m tutor.runtime.worker`` with a socket for requests and a shared
         8-byte page for cancellation. A fresh interpreter (not multiprocessing's spawn) never
         re-runs the app's ``__main__``; its stdout and stderr go to the log file."""
-        config.log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            config.log_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelRuntimeError(
+                f"cannot create the data directory {config.log_path.parent}: {exc.strerror}"
+            ) from exc
         self._log_offset = _file_size(config.log_path)
         ours, theirs = socket.socketpair()
         cancel_fd = _shared_page_fd()
@@ -308,8 +315,8 @@ class ModelClient:
         while True:
             try:
                 if conn.poll(POLL_SECONDS):
-                    return conn.recv()
-            except (EOFError, OSError):
+                    return load_reply(conn.recv_bytes())
+            except (EOFError, OSError, pickle.UnpicklingError):
                 raise self._crashed() from None
             if not process.is_alive() and not conn.poll(0):
                 raise self._crashed()
@@ -366,27 +373,33 @@ class Generation(Iterator[GeneratedToken]):
         self._client = client
         self._id = request_id
         self._finished = False
+        self._pending: collections.deque[GeneratedToken] = collections.deque()
         self.result: GenerationResult | None = None
 
     def __iter__(self) -> Generation:
         return self
 
     def __next__(self) -> GeneratedToken:
-        if self._finished:
-            raise StopIteration
+        while not self._pending:
+            if self._finished:
+                raise StopIteration
+            self._receive()
+        return self._pending.popleft()
+
+    def _receive(self) -> None:
+        """Wait for the next batch of tokens, or the end of the generation."""
         try:
             reply = self._client._recv()
             while reply.id != self._id:
                 reply = self._client._recv()
-            if reply.kind == "item":
-                token: GeneratedToken = reply.payload
-                return token
+            if reply.kind == "items":
+                self._pending.extend(reply.payload)
+                return
             self.result = self._client._unwrap(reply)
         except BaseException:
             self._finish()
             raise
         self._finish()
-        raise StopIteration
 
     def cancel(self) -> None:
         """Stop generating after the current token (the result says 'cancelled')."""

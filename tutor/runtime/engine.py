@@ -49,6 +49,7 @@ from tutor.runtime.types import (
 )
 
 _LOG_PREFIX = re.compile(r"^(?:\w+: )+")
+LLAMA_CPP_PYTHON_VERSION = "0.3.36"  # pinned in pyproject.toml too
 ABORTABLE_MIN_TOKENS = 8
 _NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer
 FLASH_ATTN_DISABLED = 0  # LLAMA_FLASH_ATTN_TYPE_DISABLED; AUTO turns it on and hides attention
@@ -73,6 +74,7 @@ class Engine:
         self.config = config
         self.is_cancelled = is_cancelled
         self.log = log
+        _check_bindings_version()
         self._pieces: dict[int, TokenPiece] = {}
         # ctypes callbacks must outlive the contexts that hold their pointers.
         self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: bool(self.is_cancelled()))
@@ -187,16 +189,15 @@ class Engine:
         )
 
     def _quantization(self) -> str:
-        """The file type (Q4_1, F16...) from ``general.file_type``, else llama.cpp's description."""
-        import gguf
+        """The file type as llama.cpp names it (Q4_1, F16, "Q4_K - Medium"...).
 
-        raw = self.meta("general.file_type")
-        try:
-            return gguf.LlamaFileType(int(raw or "")).name.removeprefix("MOSTLY_")
-        except ValueError:
-            buf = ctypes.create_string_buffer(256)
-            llama_cpp.llama_model_desc(self.model, buf, 256)
-            return buf.value.decode(errors="replace").rsplit(" ", 1)[-1] or "unknown"
+        ``llama_model_desc`` is "<arch> <size> <file type>"; reading it avoids importing the
+        ``gguf`` package in the worker (a quarter of a second at every start).
+        """
+        buf = ctypes.create_string_buffer(256)
+        llama_cpp.llama_model_desc(self.model, buf, 256)
+        parts = buf.value.decode("utf-8", errors="replace").split(" ", 2)
+        return parts[2] if len(parts) == 3 else "unknown"
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -432,6 +433,16 @@ class Engine:
                 raise ModelRuntimeError("llama.cpp returned no pooled embedding")
             out[i] = np.ctypeslib.as_array(ptr, shape=(n_embd,))
         return out
+
+
+def _check_bindings_version() -> None:
+    """Refuse other llama-cpp-python releases: the ctypes layouts used here differ between them."""
+    installed = getattr(llama_cpp, "__version__", "unknown")
+    if installed != LLAMA_CPP_PYTHON_VERSION:
+        raise ModelLoadError(
+            f"llm-tutor needs llama-cpp-python {LLAMA_CPP_PYTHON_VERSION}, but {installed} is "
+            f"installed; run: pip install llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}"
+        )
 
 
 class _GenerationRun:

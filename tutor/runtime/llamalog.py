@@ -57,10 +57,23 @@ class LlamaLog:
         return problems
 
 
+MAX_LOG_BYTES = 2_000_000
+
+
+def rotate_if_large(log_path: Path, max_bytes: int = MAX_LOG_BYTES) -> None:
+    """Keep the log bounded: past ``max_bytes`` it becomes ``<name>.1`` (one old copy kept)."""
+    try:
+        if log_path.stat().st_size > max_bytes:
+            os.replace(log_path, log_path.with_name(log_path.name + ".1"))
+    except FileNotFoundError:
+        pass
+
+
 def redirect_native_output(log_path: Path) -> None:
     """Point this process's fds 1 and 2 at the log file, so stray native prints (and crash
     messages such as GGML_ASSERT) land there. Called only inside the worker process."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    rotate_if_large(log_path)
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()

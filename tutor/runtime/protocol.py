@@ -1,18 +1,25 @@
-"""What the app and the worker process say to each other over their pipe.
+"""What the app and the worker process say to each other over their socket.
 
-The app sends a :class:`Request`; the worker answers with zero or more ``item`` replies (streamed
-tokens) and then exactly one ``ok`` or ``error`` reply with the same id. Cancellation does not go
-through the pipe: the app writes the id of the request to cancel into a shared integer that the
-worker's abort callback and generation loop read (see :mod:`tutor.runtime.worker`).
+The app sends a :class:`Request`; the worker answers with zero or more ``items`` replies
+(streamed tokens, batched: see STREAM_INTERVAL) and then exactly one ``ok`` or ``error`` reply
+with the same id. Cancellation does not go through the socket: the app writes the id of the
+request to cancel into a shared 8-byte page that the worker's abort callback and generation
+loop read (see :mod:`tutor.runtime.client` and :mod:`tutor.runtime.worker`).
 """
 
 from __future__ import annotations
 
+import io
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-ReplyKind = Literal["ok", "item", "error"]
+ReplyKind = Literal["ok", "items", "error"]
+STREAM_INTERVAL = 0.05
+"""Seconds between streamed batches. Waking the app for every token costs the decode threads
+CPU time on a 2-core machine; 20 updates a second still animates smoothly. The first token of
+a stream is always sent at once."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message from the worker: a streamed item, the result, or an error."""
+    """One message from the worker: streamed items (a list), the result, or an error."""
 
     id: int
     kind: ReplyKind
@@ -56,3 +63,34 @@ class ErrorPayload:
 
     error: str
     message: str
+
+
+_NUMPY_GLOBALS = {
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+}
+
+
+class _ReplyUnpickler(pickle.Unpickler):
+    """Unpickles only runtime result types and numpy arrays: whatever happens inside the worker
+    (say, a hostile GGUF exploiting native code), its replies cannot run code in the app."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (
+            module in ("tutor.runtime.types", "tutor.runtime.protocol")
+            or (module, name) in _NUMPY_GLOBALS
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"the model worker sent an unexpected object: {module}.{name}")
+
+
+def load_reply(data: bytes) -> Reply:
+    """A Reply from its pickled bytes, allowing only the types a reply may contain."""
+    reply = _ReplyUnpickler(io.BytesIO(data)).load()
+    if not isinstance(reply, Reply):
+        raise pickle.UnpicklingError("the model worker sent something that is not a reply")
+    return reply

@@ -42,15 +42,18 @@ def top_n(logits: np.ndarray, n: int) -> np.ndarray:
     n = min(n, logits.shape[0])
     if n <= 0:
         return np.empty(0, dtype=np.int64)
-    ids = np.argpartition(-logits, n - 1)[:n]
+    ids = np.argpartition(logits, logits.shape[0] - n)[-n:]
     return ids[np.argsort(-logits[ids], kind="stable")]
 
 
 def apply_repeat_penalty(logits: np.ndarray, history: Sequence[int], penalty: float) -> np.ndarray:
-    """CTRL-style repetition penalty (Keskar et al. 2019) on recently seen tokens, as llama.cpp."""
-    out = logits.copy()
+    """CTRL-style repetition penalty (Keskar et al. 2019) on recently seen tokens, as llama.cpp.
+
+    Returns ``logits`` itself when there is nothing to do, else a penalized copy.
+    """
     if penalty == 1.0 or not history:
-        return out
+        return logits
+    out = logits.copy()
     seen = np.unique(np.asarray(history, dtype=np.int64))
     vals = out[seen]
     # Positive logits shrink, negative ones grow more negative: both make the token less likely.
@@ -58,10 +61,18 @@ def apply_repeat_penalty(logits: np.ndarray, history: Sequence[int], penalty: fl
     return out
 
 
-def _candidates(logits: np.ndarray, s: GenerationSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and temperature-1 probabilities left after top-k, top-p and min-p, best first."""
-    k = s.top_k if 0 < s.top_k < logits.shape[0] else logits.shape[0]
-    ids = top_n(logits, k)  # top-k (also sorts the candidates)
+def _top_k(logits: np.ndarray, s: GenerationSettings) -> int:
+    return s.top_k if 0 < s.top_k < logits.shape[0] else logits.shape[0]
+
+
+def _candidates(
+    logits: np.ndarray, ranked: np.ndarray, s: GenerationSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and temperature-1 probabilities left after top-k, top-p and min-p, best first.
+
+    ``ranked``: at least the top-k ids of ``logits``, best first.
+    """
+    ids = ranked[: _top_k(logits, s)]  # top-k
     probs = softmax(logits[ids])
     if s.top_p < 1.0:
         # top-p (nucleus, Holtzman et al. 2019): keep the smallest prefix whose mass reaches top_p.
@@ -81,19 +92,25 @@ def sample(
     rng: np.random.Generator,
 ) -> SampleStep:
     """Pick the next token from ``logits`` (n_vocab,) and report the numbers behind the choice."""
-    model_probs_top = top_n(logits, max(settings.top_n, 1))
-    log_z = _logsumexp(logits)
     recent = history[-settings.repeat_last_n :] if settings.repeat_last_n else []
     penalized = apply_repeat_penalty(logits, recent, settings.repeat_penalty)
+    top_ids: np.ndarray | None = None
     if settings.temperature == 0:
-        token, sampled_prob = int(np.argmax(penalized)), 1.0
+        token, sampled_prob = int(np.argmax(penalized)), 1.0  # greedy
     else:
-        ids, probs = _candidates(penalized, settings)
+        # One partial sort serves top-k and, without a penalty, the reported top-N too.
+        ranked = top_n(penalized, max(_top_k(penalized, settings), settings.top_n))
+        if penalized is logits:
+            top_ids = ranked[: settings.top_n]
+        ids, probs = _candidates(penalized, ranked, settings)
         # Temperature on the survivors: p ** (1/T), renormalised (same as softmax(logit / T)).
         tempered = softmax(np.log(probs) / settings.temperature)
         choice = int(rng.choice(len(ids), p=tempered))
         token, sampled_prob = int(ids[choice]), float(tempered[choice])
-    top_ids = model_probs_top[: settings.top_n]
+    # What the model itself thought (temperature 1, no penalty): the chosen token and the top-N.
+    log_z = _logsumexp(logits)
+    if top_ids is None:
+        top_ids = top_n(logits, settings.top_n)
     return SampleStep(
         token=token,
         prob=float(np.exp(float(logits[token]) - log_z)),
@@ -105,6 +122,6 @@ def sample(
 
 
 def _logsumexp(logits: np.ndarray) -> float:
-    """log(sum(exp(logits))) without overflow."""
+    """log(sum(exp(logits))) without overflow (exp in float32, sum in float64)."""
     m = float(logits.max())
-    return m + float(np.log(np.exp(logits.astype(np.float64) - m).sum()))
+    return m + float(np.log(np.exp(logits - np.float32(m)).sum(dtype=np.float64)))

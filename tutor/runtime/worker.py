@@ -1,4 +1,4 @@
-"""The worker process: hosts llama.cpp, answers requests from the app over a pipe.
+"""The worker process: hosts llama.cpp, answers requests from the app over a socket.
 
 Everything native lives here, so a crash on a hostile GGUF, a failed allocation or a
 ``GGML_ASSERT`` ends this process only; the app reports it and can start another. The worker's
@@ -12,12 +12,13 @@ import faulthandler
 import logging
 import mmap
 import sys
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 from tutor.runtime.errors import ModelRuntimeError
-from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig
+from tutor.runtime.protocol import STREAM_INTERVAL, ErrorPayload, Reply, Request, WorkerConfig
 
 log = logging.getLogger("tutor.runtime.worker")
 
@@ -70,6 +71,28 @@ def _setup_python_logging(config: WorkerConfig) -> None:
     root.setLevel(logging.INFO)
 
 
+class _Stream:
+    """Collects streamed items and sends them in batches, at most every STREAM_INTERVAL."""
+
+    def __init__(self, conn: Connection, request_id: int) -> None:
+        self.conn = conn
+        self.request_id = request_id
+        self.pending: list[Any] = []
+        self.last_sent: float | None = None
+
+    def add(self, item: Any) -> None:
+        self.pending.append(item)
+        now = time.monotonic()
+        if self.last_sent is None or now - self.last_sent >= STREAM_INTERVAL:
+            self.flush()
+            self.last_sent = now
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.send(Reply(self.request_id, "items", self.pending))
+            self.pending = []
+
+
 class Server:
     """The request loop: one request at a time, replies on the same pipe."""
 
@@ -97,10 +120,9 @@ class Server:
             self.engine.close()
 
     def _answer(self, request: Request) -> None:
+        stream = _Stream(self.conn, request.id)
         try:
-            result = self._dispatch(
-                request, lambda item: self.conn.send(Reply(request.id, "item", item))
-            )
+            result = self._dispatch(request, stream.add)
             reply = Reply(request.id, "ok", result)
         except ModelRuntimeError as err:
             reply = Reply(request.id, "error", ErrorPayload(type(err).__name__, str(err)))
@@ -109,6 +131,7 @@ class Server:
             reply = Reply(
                 request.id, "error", ErrorPayload("ModelRuntimeError", f"internal error: {err!r}")
             )
+        stream.flush()
         self.conn.send(reply)
 
     def _dispatch(self, request: Request, emit: Callable[[Any], None]) -> Any:
