@@ -14,14 +14,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from tutor.core import paths
 from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
+from tutor.runtime import ModelClient
+from tutor.ui.screens.error import ErrorScreen
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.links import ConfirmOpenScreen, LinksScreen
+from tutor.ui.screens.model import ModelScreen
 from tutor.ui.screens.outline import OutlineScreen
 from tutor.ui.screens.quiz import QuizScreen
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -36,12 +40,17 @@ class TutorApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(
-        self, pack: Pack, store: ProgressStore, settings: Settings, notices: list[str]
+        self,
+        pack: Pack,
+        store: ProgressStore,
+        settings: Settings,
+        notices: list[str],
+        model: str | None = None,
     ) -> None:
         super().__init__()
         self.pack = pack
@@ -49,6 +58,8 @@ class TutorApp(App[None]):
         self.settings = settings
         self.notices = notices
         self.sub_title = pack.title
+        self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
+        self._model: ModelClient | None = None
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
@@ -58,7 +69,22 @@ class TutorApp(App[None]):
         self._check_size(self.size.width, self.size.height)
 
     def on_unmount(self) -> None:
+        if self._model is not None:
+            self._model.close()
         self.store.close()
+
+    def model_client(self) -> ModelClient:
+        """The one model worker the app's screens share, created on first use."""
+        if self._model is None:
+            self._model = ModelClient(self.model_spec)
+        return self._model
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where any failed background task becomes a readable dialog."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.log.error(f"background task {event.worker.name!r} failed: {error!r}")
+            self.push_screen(ErrorScreen("Something went wrong in the background", str(error)))
 
     # -- navigation used by screens and the command palette ---------------------------
 
@@ -90,6 +116,9 @@ class TutorApp(App[None]):
     def open_review(self) -> None:
         self.push_screen(QuizScreen(None))
 
+    def open_model(self) -> None:
+        self.push_screen(ModelScreen())
+
     def confirm_open_url(self, url: str) -> None:
         def opened(yes: bool | None) -> None:
             if yes:
@@ -117,11 +146,13 @@ class TutorApp(App[None]):
             ("Lesson", list(LessonScreen.BINDINGS)),
             ("Links", list(LinksScreen.BINDINGS) + list(ConfirmOpenScreen.BINDINGS)),
             ("Quiz", list(QuizScreen.BINDINGS) + list(ChoiceList.BINDINGS)),
+            ("Model", list(ModelScreen.BINDINGS)),
         ]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Continue", "Open the lesson you were last in", self.continue_learning)
         yield SystemCommand("Review", "Answer the questions due for review", self.open_review)
+        yield SystemCommand("Model", "See the model the demos use, or restart it", self.open_model)
         yield SystemCommand("Help", "List every key", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch theme", self.action_toggle_theme)
         yield from super().get_system_commands(screen)
@@ -147,9 +178,10 @@ def create_app(
     pack_dir: Path | None = None,
     database: Path | None = None,
     app_class: type[AppT] = TutorApp,  # type: ignore[assignment]
+    model: str | None = None,
 ) -> AppT:
     """Build the app for a pack (default: the built-in course). Raises PackError/StoreError."""
     pack = load_pack(pack_dir or paths.builtin_course_dir())
     store = ProgressStore.open(database)
     settings, notices = load_settings()
-    return app_class(pack, store, settings, store.report.notices + notices)
+    return app_class(pack, store, settings, store.report.notices + notices, model)

@@ -37,11 +37,11 @@ def steady(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_app(private_home: Path) -> Callable[..., RecordingApp]:
     """Build the app exactly as the CLI does (``create_app``), for the test pack by default."""
 
-    def build(pack: Path | None = UI_PACK) -> RecordingApp:
+    def build(pack: Path | None = UI_PACK, model: str | None = None) -> RecordingApp:
         database = paths.database_file()
         ProgressStore.open(database).close()
         with sqlite3.connect(database) as conn:  # a fixed learner id: stable shuffles
             conn.execute("UPDATE meta SET value = ? WHERE key = 'learner_id'", (LEARNER,))
-        return create_app(pack, database, RecordingApp)
+        return create_app(pack, database, RecordingApp, model)
 
     return build

@@ -40,6 +40,7 @@ class OutlineScreen(TutorScreen[None]):
         Binding("c", "continue", "Continue", id="outline.continue"),
         Binding("q", "quiz", "Quiz", id="outline.quiz"),
         Binding("r", "review", "Review due", id="outline.review"),
+        Binding("m", "model", "Model", id="outline.model"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -108,3 +109,6 @@ class OutlineScreen(TutorScreen[None]):
 
     def action_review(self) -> None:
         self.tutor.open_review()
+
+    def action_model(self) -> None:
+        self.tutor.open_model()

@@ -1,0 +1,32 @@
+"""A readable dialog for anything that went wrong in the background; the app keeps running."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from tutor.core import paths
+from tutor.ui.base import TutorModal
+
+
+class ErrorScreen(TutorModal[None]):
+    """What failed, in words, and where the details are logged."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="error.close")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.message), id="error-message")
+            yield Static(
+                Text(f"Details are in {paths.log_file()}. enter or escape: close", style="dim")
+            )
+        yield Footer()

@@ -1,0 +1,116 @@
+"""The model: what is loaded, started in the background, restartable after a crash.
+
+This screen is where the live demos plug in: it owns nothing but the app's shared
+``ModelClient``, loads it in a thread worker (never on the UI thread), and shows a
+readable message instead of a traceback when anything goes wrong.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+
+from tutor.runtime import ModelInfo, ModelRuntimeError
+from tutor.ui.base import TutorScreen
+
+
+def info_table(info: ModelInfo) -> Table:
+    """The facts a learner can check against the lessons (layers, heads, vocabulary...)."""
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    rows = [
+        ("Model", info.name),
+        ("Architecture", info.architecture),
+        ("Parameters", f"{info.n_params:,}"),
+        ("Quantization", info.quantization),
+        ("Layers", str(info.n_layers)),
+        ("Attention heads", f"{info.n_heads} (key/value heads: {info.n_kv_heads})"),
+        ("Embedding size", str(info.n_embd)),
+        ("Context", f"{info.n_ctx:,} tokens here (trained for {info.n_ctx_train:,})"),
+        ("Vocabulary", f"{info.n_vocab:,} tokens"),
+        ("Chat template", "yes" if info.chat_template else "none"),
+        ("Licence", info.license or "not stated in the file"),
+        ("File", f"{info.size_bytes / 1e6:.1f} MB, sha256 {info.sha256[:16]}…"),
+    ]
+    for name, value in rows:
+        table.add_row(name, Text(value))
+    return table
+
+
+class ModelScreen(TutorScreen[None]):
+    """Shows the model that live demos use; loads it on first visit."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Outline", id="model.back"),
+        Binding("r", "restart", "Restart model", id="model.restart"),
+    ]
+
+    class Loaded(Message):
+        """The worker process is up and the model loaded."""
+
+        def __init__(self, info: ModelInfo) -> None:
+            super().__init__()
+            self.info = info
+
+    class Failed(Message):
+        """Loading failed; ``reason`` is meant for the learner."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="model-body"):
+            yield Static(Text("Starting the model…", style="bold"), id="model-status")
+            yield LoadingIndicator(id="model-loading")
+            yield Static(id="model-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load(restart=False)
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def load(self, restart: bool) -> None:
+        """Start (or restart) the worker process; runs off the UI thread."""
+        client = self.tutor.model_client()
+        try:
+            info = client.restart() if restart else client.start()
+        except ModelRuntimeError as err:
+            self.post_message(self.Failed(str(err)))
+        else:
+            self.post_message(self.Loaded(info))
+
+    info: ModelInfo | None = None
+
+    def on_model_screen_loaded(self, message: Loaded) -> None:
+        self.info = message.info
+        self.query_one("#model-loading").display = False
+        self.query_one("#model-status", Static).update(
+            Text("The model is running in its own process, ready for the demos.", style="bold")
+        )
+        self.query_one("#model-info", Static).update(info_table(message.info))
+
+    def on_model_screen_failed(self, message: Failed) -> None:
+        self.query_one("#model-loading").display = False
+        status = Text("The model could not be started.\n\n", style="bold")
+        status.append(message.reason)
+        status.append("\n\nPress r to try again; llm-tutor doctor has more details.", style="dim")
+        self.query_one("#model-status", Static).update(status)
+        self.query_one("#model-info", Static).update("")
+
+    def action_restart(self) -> None:
+        self.query_one("#model-loading").display = True
+        self.query_one("#model-status", Static).update(Text("Restarting the model…"))
+        self.query_one("#model-info", Static).update("")
+        self.load(restart=True)
+
+    def action_back(self) -> None:
+        self.dismiss()
