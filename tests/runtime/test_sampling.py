@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +76,14 @@ def test_sampled_token_is_valid_and_probs_consistent(
     if top_k:
         # the chosen token is among the top_k logits (ties allowed)
         assert arr[step.token] >= np.sort(arr)[-min(top_k, len(arr))]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 20])
+def test_top_n_matches_a_full_sort(n: int) -> None:
+    """Both top-n paths (repeated argmax for small n, argpartition above) agree with sorting."""
+    rng = np.random.default_rng(n)
+    logits = np.round(rng.normal(size=4096) * 3, 1).astype(np.float32)  # rounding makes ties
+    expected = np.argsort(-logits, kind="stable")[:n]
+    got = top_n(logits, n)
+    assert np.array_equal(logits[got], logits[expected])  # same values, best first
+    assert len(set(got.tolist())) == n

