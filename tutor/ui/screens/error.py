@@ -29,4 +29,4 @@ class ErrorScreen(TutorModal[None]):
             yield Static(
                 Text(f"Details are in {paths.log_file()}. enter or escape: close", style="dim")
             )
-        yield Footer()
+        yield Footer(show_command_palette=False)

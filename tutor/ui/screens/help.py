@@ -59,4 +59,4 @@ class HelpScreen(TutorModal[None]):
                     style="dim",
                 )
             )
-        yield Footer()
+        yield Footer(show_command_palette=False)

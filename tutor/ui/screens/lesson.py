@@ -38,10 +38,10 @@ class LessonScreen(TutorScreen[None]):
     """Reads one lesson and records progress while the learner is on it."""
 
     BINDINGS = [
-        Binding("escape", "back", "Outline", id="lesson.back"),
+        Binding("escape", "back", "Back", id="lesson.back"),
         Binding("n", "step(1)", "Next", id="lesson.next"),
-        Binding("p", "step(-1)", "Previous", id="lesson.previous"),
-        Binding("d", "done", "Mark done", id="lesson.done"),
+        Binding("p", "step(-1)", "Prev", id="lesson.previous"),
+        Binding("d", "done", "Done", id="lesson.done"),
         Binding("c", "contents", "Contents", id="lesson.contents"),
         Binding("l", "links", "Links", id="lesson.links"),
         Binding("q", "quiz", "Quiz", id="lesson.quiz"),
@@ -57,7 +57,7 @@ class LessonScreen(TutorScreen[None]):
         yield Header()
         yield Static(self._heading(), id="lesson-heading")
         yield LessonViewer(None, show_table_of_contents=False, open_links=False, id="viewer")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def _heading(self) -> Text:
         pack = self.tutor.pack

@@ -33,7 +33,7 @@ class LinksScreen(TutorModal[str | None]):
                 id="links",
             )
             yield Static(Text("enter: show and confirm · escape: close", style="dim"))
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.links[event.option_index].url)
@@ -56,7 +56,7 @@ class ConfirmOpenScreen(TutorModal[bool]):
             yield Static(Text("Open this address in your web browser?", style="bold"))
             yield Static(Text(self.url), id="url")
             yield Static(Text("y: open · n or escape: cancel", style="dim"))
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -72,7 +72,7 @@ class ModelScreen(TutorScreen[None]):
             yield Static(Text("Starting the model…", style="bold"), id="model-status")
             yield LoadingIndicator(id="model-loading")
             yield Static(id="model-info")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load(restart=False)

@@ -41,6 +41,7 @@ class OutlineScreen(TutorScreen[None]):
         Binding("q", "quiz", "Quiz", id="outline.quiz"),
         Binding("r", "review", "Review due", id="outline.review"),
         Binding("m", "model", "Model", id="outline.model"),
+        Binding("ctrl+q", "app.quit", "Quit", id="outline.quit"),  # shown here; works everywhere
     ]
 
     def compose(self) -> ComposeResult:
@@ -48,7 +49,7 @@ class OutlineScreen(TutorScreen[None]):
         yield Static(id="summary")
         yield ProgressBar(show_eta=False, id="overall")
         yield OptionList(id="lessons")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#lessons", OptionList).focus()

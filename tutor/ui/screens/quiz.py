@@ -65,7 +65,7 @@ class QuizScreen(TutorScreen[None]):
         yield Header()
         yield Static(id="quiz-status")
         yield VerticalScroll(id="quiz-body")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         try:
