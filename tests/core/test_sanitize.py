@@ -74,3 +74,12 @@ def test_lesson_with_escapes_and_markup_loads_neutralised_and_literal(tmp_path: 
     assert pack.title == "Evil \u241b[5mpack"
     for text in (lesson.body, lesson.title, lesson.summary, pack.title, *lesson.objectives):
         assert ESC not in text and "\x07" not in text and "\u202e" not in text
+
+
+def test_problem_messages_quoting_author_text_are_neutralised(tmp_path: Path) -> None:
+    """`pack check` prints problems that quote keys and ids; an ESC in them must not reach the tty."""
+    from tutor.core.errors import Problem
+
+    shown = str(Problem(tmp_path / "pack.toml", 3, "unknown key 'x\x1b]0;pwned\x07'"))
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "␛]0;pwned␇" in shown

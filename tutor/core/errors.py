@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.core.sanitize import clean_text
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -19,8 +21,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        # Messages quote the author's text (keys, ids): never let it drive the terminal.
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
-        return f"{where}: {self.message}"
+        return clean_text(f"{where}: {self.message}")
 
 
 class PackError(Exception):
