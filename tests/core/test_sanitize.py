@@ -77,7 +77,7 @@ def test_lesson_with_escapes_and_markup_loads_neutralised_and_literal(tmp_path: 
 
 
 def test_problem_messages_quoting_author_text_are_neutralised(tmp_path: Path) -> None:
-    """`pack check` prints problems that quote keys and ids; an ESC in them must not reach the tty."""
+    """`pack check` prints problems quoting keys and ids: an ESC in them must not reach the tty."""
     from tutor.core.errors import Problem
 
     shown = str(Problem(tmp_path / "pack.toml", 3, "unknown key 'x\x1b]0;pwned\x07'"))
