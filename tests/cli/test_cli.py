@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.packs import LESSON
 from tutor.cli import build_parser, main, reset_cmd, version
 from tutor.core import paths
 from tutor.core.pack import load_pack
@@ -22,16 +23,6 @@ from tutor.core.progress import LessonProgress, ProgressStore
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = "intro-llm"
-LESSON = """\
-+++
-title = "Intro"
-summary = "What this is."
-minutes = 5
-objectives = ["Know it"]
-+++
-
-Body.
-"""
 
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

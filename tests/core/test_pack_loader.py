@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.packs import LESSON
 from tutor.core import paths
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import DEMO_KINDS, MAX_FILE_BYTES, Demo, Pack, load_pack
@@ -20,20 +21,6 @@ licence = "CC0-1.0"
 lessons = ["intro", "next-steps"]
 """
 # Line numbers the tests below rely on: 1 format_version, 2 id, ... 7 lessons.
-
-LESSON = """\
-+++
-title = "Intro"
-summary = "What this is."
-minutes = 5
-objectives = ["Know it"]
-+++
-
-# Intro
-
-Body text.
-"""
-# Line numbers: 1 '+++', 2 title, 3 summary, 4 minutes, 5 objectives, 6 '+++', 7 first body line.
 
 
 def pack_with(root: Path, files: dict[str, str | bytes | None] | None = None) -> Path:

@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.packs import LESSON
 from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
 from tutor.core.quiz import load_quiz, presented_order
 from tutor.quiz_cli import run_quiz, run_review
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-LESSON = """+++
-title = "Intro"
-summary = "What this is."
-minutes = 5
-objectives = ["Know it"]
-+++
-
-# Intro
-
-Body.
-"""
 QUIZ = (Path(__file__).parent / "data" / "valid.toml").read_text(encoding="utf-8")
 
 
