@@ -34,7 +34,7 @@ _MANIFEST_KEYS = {
     "lessons": list,
 }
 _FRONT_MATTER_KEYS = {"title": str, "summary": str, "minutes": int, "objectives": list}
-_DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -283,7 +283,7 @@ def _check_front_matter(
 
 def _demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> list[Demo]:
     demos = []
-    for match in _DEMO_BLOCK.finditer(body):
+    for match in DEMO_BLOCK.finditer(body):
         line = body_line + body.count("\n", 0, match.start())
         try:
             spec = tomllib.loads(match.group(1))

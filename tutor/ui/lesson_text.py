@@ -6,14 +6,11 @@ opened from the keyboard, after confirmation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from tutor.core.pack import Demo, Lesson
-
-_DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n.*?^```[ \t]*$", re.MULTILINE | re.DOTALL)
+from tutor.core.pack import DEMO_BLOCK, Demo, Lesson
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ def demo_box(demo: Demo) -> str:
 def display_markdown(lesson: Lesson) -> str:
     """The lesson body with each demo block replaced by its box."""
     demos = iter(lesson.demos)
-    return _DEMO_BLOCK.sub(lambda _m: demo_box(next(demos)), lesson.body)
+    return DEMO_BLOCK.sub(lambda _m: demo_box(next(demos)), lesson.body)
 
 
 def links(markdown: str) -> list[Link]:

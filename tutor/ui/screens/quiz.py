@@ -6,8 +6,6 @@ Every answer is recorded by the shared ``QuizSession``, exactly as the plain CLI
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +17,7 @@ from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response
 from tutor.core.pack import Lesson
 from tutor.core.quiz import (
+    BLANK_RE,
     ClozeQuestion,
     MultipleQuestion,
     NumericQuestion,
@@ -42,7 +41,6 @@ KIND = {
     "ordering": "put in order",
     "cloze": "fill the blanks",
 }
-BLANK = re.compile(r"_{3,}")
 
 
 class QuizScreen(TutorScreen[None]):
@@ -134,19 +132,16 @@ class QuizScreen(TutorScreen[None]):
             ]
         if isinstance(question, ClozeQuestion):
             numbered = iter(range(1, len(question.blanks) + 1))
-            sentence = BLANK.sub(lambda _m: f"__({next(numbered)})__", clean_text(question.text))
+            sentence = BLANK_RE.sub(lambda _m: f"__({next(numbered)})__", clean_text(question.text))
             inputs: list[Widget] = [Static(Text(sentence), id="cloze-text")]
             inputs += [
                 Input(placeholder=f"blank {n}", id=f"blank-{n}", classes="blank")
                 for n in range(1, len(question.blanks) + 1)
             ]
             return inputs
-        unit = question.unit if isinstance(question, NumericQuestion) and question.unit else ""
-        placeholder = (
-            "a number" + (f" ({unit})" if unit else "")
-            if unit or isinstance(question, NumericQuestion)
-            else "your answer"
-        )
+        placeholder = "your answer"
+        if isinstance(question, NumericQuestion):
+            placeholder = f"a number ({question.unit})" if question.unit else "a number"
         return [Input(placeholder=placeholder, id="answer")]
 
     def _focus_answer(self) -> None:
