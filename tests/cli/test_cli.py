@@ -15,20 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.packs import LESSON
+from tests.helpers import LESSON, repo_env
 from tutor.cli import build_parser, main, reset_cmd, version
 from tutor.core import paths
 from tutor.core.pack import load_pack
 from tutor.core.progress import LessonProgress, ProgressStore
 
-REPO = Path(__file__).resolve().parents[2]
 COURSE = "intro-llm"
 
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """``llm-tutor ARGS`` in a fresh process (as ``python -m tutor``, which the script runs)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = repo_env()
     return subprocess.run(
         [sys.executable, "-m", "tutor", *args],
         input=stdin,

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, repo_env
 
 PROBE = r"""
 import importlib, json, pkgutil, sys
@@ -51,8 +49,7 @@ print(json.dumps({
 
 
 def test_core_cli_and_runtime_never_import_textual() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = repo_env()
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         capture_output=True,

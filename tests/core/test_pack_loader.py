@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packs import LESSON
+from tests.helpers import LESSON
 from tutor.core import paths
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import DEMO_KINDS, MAX_FILE_BYTES, Demo, Pack, load_pack

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import repo_env
 from tutor.core import paths, progress
 from tutor.core.progress import ProgressStore, StoreError
-
-REPO = Path(__file__).resolve().parents[2]
 
 # The schema exactly as migration 0001_initial writes it. Changing the schema means adding a
 # migration *and* updating this list on purpose; an accidental change fails here.
@@ -230,8 +229,7 @@ def test_migrating_an_older_schema_makes_a_backup_first(tmp_path: Path) -> None:
         learner = store.learner_id()
 
     # In a child process with a timeout: a migration that hangs must fail, not stall the suite.
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env = repo_env()
     result = subprocess.run(
         [sys.executable, "-c", MIGRATE_WITH_EXTRA, str(db)],
         capture_output=True,

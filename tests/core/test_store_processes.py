@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import repo_env
 from tutor.core.progress import ProgressStore
 
 from . import progress_writer
 
-REPO = Path(__file__).resolve().parents[2]
 WRITER = Path(progress_writer.__file__)
 PACK = progress_writer.PACK
 
@@ -26,19 +25,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def writer_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return env
-
-
 def start_writer(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(WRITER), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=writer_env(),
+        env=repo_env(),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packs import LESSON
+from tests.helpers import LESSON
 from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
 from tutor.core.quiz import load_quiz, presented_order
