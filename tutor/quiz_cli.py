@@ -284,7 +284,7 @@ def _summary(console: _Console, session: QuizSession, count: int) -> None:
     if missed:
         console.say("To review:")
         for result in missed:
-            console.say(f"- {_first_line(result.item.question.prompt)}")
+            console.say(f"- {result.headline()}")
     elif done:
         console.say("Every answer right without hints.")
 
@@ -293,12 +293,6 @@ def _duration(seconds: float) -> str:
     """E.g. "2 min 5 s"."""
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
-
-
-def _first_line(markdown: str, width: int = 70) -> str:
-    """A prompt's first line, shortened, for lists."""
-    line = markdown.strip().splitlines()[0]
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 # --- review ------------------------------------------------------------------------------------

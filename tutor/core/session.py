@@ -44,6 +44,11 @@ class Result:
     grade: Grade
     seconds: float
 
+    def headline(self, width: int = 70) -> str:
+        """The question's first prompt line, shortened, for "to review" lists."""
+        line = self.item.question.prompt.strip().splitlines()[0]
+        return line if len(line) <= width else line[: width - 1] + "…"
+
 
 @dataclass
 class QuizSession:

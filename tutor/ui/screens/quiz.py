@@ -249,8 +249,7 @@ class QuizScreen(TutorScreen[None]):
         if missed:
             text.append("To review (these come back in your review sessions):\n", style="bold")
             for result in missed:
-                prompt = clean_text(result.item.question.prompt).splitlines()[0]
-                text.append(f"• {prompt[:70]}\n")
+                text.append(f"• {clean_text(result.headline())}\n")
         else:
             text.append("Everything right without hints.\n")
         keys = "r: retake · escape: back" if self.lesson else "escape: back"
