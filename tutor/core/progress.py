@@ -489,21 +489,11 @@ class ProgressStore:
                     "INSERT INTO positions (pack_id, lesson, position, at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (pack_id, lesson) DO UPDATE SET position = excluded.position,"
                     " at = excluded.at WHERE excluded.at > at",
-                    (row["pack_id"], row["lesson"], row["position"], row["at"]),
+                    tuple(row[c] for c in STATE_COLUMNS["positions"]),
                 )
             for row in tables.get("review_cards", []):
-                _upsert_card(
-                    conn,
-                    (
-                        row["pack_id"],
-                        row["lesson"],
-                        row["question_id"],
-                        row["card"],
-                        row["due"],
-                        row["updated_at"],
-                    ),
-                    newer_only=True,
-                )
+                values = tuple(row[c] for c in STATE_COLUMNS["review_cards"])
+                _upsert_card(conn, values, newer_only=True)
         return self._conn.total_changes - before
 
 
