@@ -17,6 +17,7 @@ Progress is keyed by pack id + lesson slug (and question id), never by position 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import time
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tutor.core import paths
 
@@ -96,6 +97,33 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_lab",
+        """
+        CREATE TABLE predictions (
+            uuid    TEXT PRIMARY KEY,
+            pack_id TEXT NOT NULL,
+            lesson  TEXT NOT NULL,
+            demo    INTEGER NOT NULL,
+            guess   TEXT NOT NULL,
+            actual  TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            at      REAL NOT NULL
+        );
+        CREATE INDEX predictions_by_pack ON predictions (pack_id, lesson);
+        CREATE TABLE preference_votes (
+            uuid         TEXT PRIMARY KEY,
+            prompt       TEXT NOT NULL,
+            answer_a     TEXT NOT NULL,
+            answer_b     TEXT NOT NULL,
+            settings_a   TEXT NOT NULL,
+            settings_b   TEXT NOT NULL,
+            vote         TEXT NOT NULL CHECK (vote IN ('a', 'b', 'tie', 'both_bad')),
+            model_sha256 TEXT NOT NULL,
+            at           REAL NOT NULL
+        );
+        """,
+    ),
 )
 
 
@@ -115,6 +143,18 @@ EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
         "at",
     ),
     "quiz_attempts": ("uuid", "pack_id", "lesson", "score", "total", "seconds", "at"),
+    "predictions": ("uuid", "pack_id", "lesson", "demo", "guess", "actual", "correct", "at"),
+    "preference_votes": (
+        "uuid",
+        "prompt",
+        "answer_a",
+        "answer_b",
+        "settings_a",
+        "settings_b",
+        "vote",
+        "model_sha256",
+        "at",
+    ),
 }
 STATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "positions": ("pack_id", "lesson", "position", "at"),
@@ -153,6 +193,24 @@ class DueCard:
     question_id: str
     card_json: str
     due: datetime
+
+
+Vote = Literal["a", "b", "tie", "both_bad"]
+VOTES: tuple[Vote, ...] = ("a", "b", "tie", "both_bad")
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One preference vote between two answers to the same prompt (the lab's RLHF data)."""
+
+    prompt: str
+    answer_a: str
+    answer_b: str
+    settings_a: dict[str, Any]
+    settings_b: dict[str, Any]
+    vote: Vote
+    model_sha256: str
+    at: datetime
 
 
 @dataclass
@@ -462,6 +520,64 @@ class ProgressStore:
         )
         return [DueCard(le, q, c, _dt(d)) for le, q, c, d in rows]
 
+    # -- the live lab ------------------------------------------------------------------
+
+    def record_prediction(
+        self, pack_id: str, lesson: str, demo: int, guess: str, actual: str, correct: bool
+    ) -> None:
+        """Append the learner's guess before a demo ran, and what the model did."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO predictions (uuid, pack_id, lesson, demo, guess, actual, correct, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, pack_id, lesson, demo, guess, actual, int(correct), _now()),
+            )
+
+    def prediction_score(self, pack_id: str) -> tuple[int, int]:
+        """(right, total) of the learner's predictions in a pack since its last reset."""
+        right, total = self._conn.execute(
+            """
+            SELECT COALESCE(SUM(p.correct != 0), 0), COUNT(*) FROM predictions p
+            WHERE p.pack_id = :p
+              AND p.at > COALESCE((SELECT MAX(at) FROM lesson_events e WHERE e.pack_id = :p
+                    AND e.kind = 'reset' AND e.lesson IN (p.lesson, '*')), 0)
+            """,
+            {"p": pack_id},
+        ).fetchone()
+        return int(right), int(total)
+
+    def record_vote(
+        self,
+        prompt: str,
+        answer_a: str,
+        answer_b: str,
+        settings_a: dict[str, Any],
+        settings_b: dict[str, Any],
+        vote: Vote,
+        model_sha256: str,
+    ) -> None:
+        """Append one preference vote (``vote`` is 'a', 'b', 'tie' or 'both_bad')."""
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {', '.join(VOTES)}, not {vote!r}")
+        row = (prompt, answer_a, answer_b, _settings_text(settings_a), _settings_text(settings_b))
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO preference_votes (uuid, prompt, answer_a, answer_b, settings_a,"
+                " settings_b, vote, model_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, *row, vote, model_sha256, _now()),
+            )
+
+    def votes(self) -> list[VoteRow]:
+        """Every preference vote, oldest first."""
+        rows = self._conn.execute(
+            "SELECT prompt, answer_a, answer_b, settings_a, settings_b, vote, model_sha256, at"
+            " FROM preference_votes ORDER BY at, rowid"
+        )
+        return [
+            VoteRow(p, a, b, json.loads(sa), json.loads(sb), v, sha, _dt(at))
+            for p, a, b, sa, sb, v, sha, at in rows
+        ]
+
     # -- export / import ---------------------------------------------------------------
 
     def export_data(self) -> dict[str, object]:
@@ -509,6 +625,11 @@ def _upsert_card(
         f" WHERE excluded.updated_at {op} updated_at",
         values,
     )
+
+
+def _settings_text(settings: dict[str, Any]) -> str:
+    """Sampler settings as the JSON text the table keeps (sorted keys: same settings, same text)."""
+    return json.dumps(settings, sort_keys=True, allow_nan=False)
 
 
 def _lesson_filter(pack_id: str, lesson: str | None) -> tuple[str, tuple[str, ...]]:

@@ -73,12 +73,37 @@ class _Card(_Row):
     updated_at: float
 
 
+class _Prediction(_Row):
+    uuid: str = Field(pattern=r"^[0-9a-f]{32}$")
+    pack_id: str
+    lesson: str
+    demo: int = Field(ge=0)
+    guess: str
+    actual: str
+    correct: int = Field(ge=0, le=1)
+    at: float
+
+
+class _Vote(_Row):
+    uuid: str = Field(pattern=r"^[0-9a-f]{32}$")
+    prompt: str
+    answer_a: str
+    answer_b: str
+    settings_a: str
+    settings_b: str
+    vote: str = Field(pattern=r"^(a|b|tie|both_bad)$")
+    model_sha256: str
+    at: float
+
+
 class _Tables(_Row):
     lesson_events: list[_LessonEvent] = []
     answers: list[_Answer] = []
     quiz_attempts: list[_Attempt] = []
     positions: list[_Position] = []
     review_cards: list[_Card] = []
+    predictions: list[_Prediction] = []
+    preference_votes: list[_Vote] = []
 
 
 class _Export(_Row):
