@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import repo_env
-from tutor.core import paths, progress
+from tutor.core import paths, progress_schema
 from tutor.core.progress import ProgressStore, StoreError
 
 # The schema exactly as migrations 0001_initial and 0002_lab write it. Changing the schema means
@@ -170,11 +170,11 @@ def test_fresh_store_has_exactly_the_expected_schema(tmp_path: Path) -> None:
     db = tmp_path / "progress.sqlite3"
     with ProgressStore.open(db) as store:
         assert store.schema() == EXPECTED_SCHEMA
-    assert pragma(db, "user_version") == len(EXPECTED_MIGRATIONS) == len(progress.MIGRATIONS)
+    assert pragma(db, "user_version") == len(EXPECTED_MIGRATIONS) == len(progress_schema.MIGRATIONS)
     assert [r[0] for r in rows(db, "SELECT name FROM migrations ORDER BY rowid")] == (
         EXPECTED_MIGRATIONS
     )
-    assert [m[0] for m in progress.MIGRATIONS] == EXPECTED_MIGRATIONS
+    assert [m[0] for m in progress_schema.MIGRATIONS] == EXPECTED_MIGRATIONS
 
 
 def test_store_uses_a_rollback_journal_not_wal(tmp_path: Path) -> None:
@@ -236,10 +236,11 @@ def test_database_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path)
 MIGRATE_WITH_EXTRA = r"""
 import json, sys
 from pathlib import Path
-from tutor.core import progress
+from tutor.core import progress, progress_schema
 
 extra = ("0003_test_extra", "CREATE TABLE extra (x INTEGER); CREATE INDEX extra_x ON extra (x)")
-progress.MIGRATIONS = (*progress.MIGRATIONS, extra)  # a future version with one more migration
+# a future version with one more migration
+progress_schema.MIGRATIONS = (*progress_schema.MIGRATIONS, extra)
 with progress.ProgressStore.open(Path(sys.argv[1])) as store:
     print(json.dumps({
         "learner": store.learner_id(),
@@ -294,12 +295,12 @@ def test_a_store_of_the_first_version_gains_the_lab_tables(tmp_path: Path) -> No
     """A database written before 0002_lab (schema 1) is backed up, migrated, and keeps its data."""
     db = tmp_path / "progress.sqlite3"
     conn = sqlite3.connect(db, isolation_level=None)
-    for statement in progress._statements(progress.MIGRATIONS[0][1]):
+    for statement in progress_schema.statements(progress_schema.MIGRATIONS[0][1]):
         conn.execute(statement)
     conn.execute("INSERT INTO migrations VALUES ('0001_initial', 1.0)")
     conn.execute("INSERT INTO meta VALUES ('learner_id', 'abc')")
     conn.execute(
-        "INSERT INTO lesson_events VALUES ('0' || hex(randomblob(15)), 'p', 'l', 'opened', 0, 5)"
+        "INSERT INTO lesson_events VALUES (lower(hex(randomblob(16))), 'p', 'l', 'opened', 0, 5)"
     )
     conn.execute("PRAGMA user_version = 1")
     conn.close()
