@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tutor.core.grading import grade, is_acronym
-from tutor.core.quiz import _QUESTION_ADAPTER, Question
+from tutor.core.quiz import _QUESTION_ADAPTER, Question, check_quiz
 
 BASE = {"id": "q", "prompt": "p", "explanation": "Because."}
 
@@ -78,3 +80,54 @@ def test_cloze_blanks_accept_the_acronym_too() -> None:
 )
 def test_is_acronym(acronym: str, phrase: str, expected: bool) -> None:
     assert is_acronym(acronym, phrase) is expected
+
+
+QUIZZES = Path(__file__).resolve().parents[2] / "quizzes"
+
+
+def shipped(stem: str, question_id: str) -> Question:
+    """One question of the built-in course's quiz ``stem``."""
+    quiz, problems = check_quiz(QUIZZES / f"{stem}.toml")
+    assert quiz is not None and not problems
+    return next(q for q in quiz.questions if q.id == question_id)
+
+
+@pytest.mark.parametrize(
+    ("stem", "question_id", "given"),
+    [
+        ("03-transformer-and-attention", "gqa-name", "grouped-query attention (GQA)"),
+        ("02-history", "lstm-name", "long short-term memory (LSTM)"),
+        ("08-emergent-abilities", "mirage-metric", "exact-match accuracy"),
+        ("09-gpt-bert-t5", "t5-objective-name", "denoising"),
+        ("09-gpt-bert-t5", "t5-objective-name", "masked span prediction"),
+        ("04-making-an-assistant", "loss-mask", "assistant's"),
+        ("04-making-an-assistant", "loss-mask", "the assistant's reply"),
+        ("04-making-an-assistant", "loss-mask", "assistant responses"),
+        ("04-making-an-assistant", "loss-mask", "assistant turns"),
+        ("04-making-an-assistant", "loss-mask", "the model's replies"),
+    ],
+)
+def test_shipped_short_answers_accept_what_a_correct_learner_types(
+    stem: str, question_id: str, given: str
+) -> None:
+    assert grade(shipped(stem, question_id), given).correct
+
+
+@pytest.mark.parametrize(
+    ("stem", "question_id", "blanks"),
+    [
+        ("01-what-is-an-llm", "base-vs-assistant", ["base", "fine-tuning", "alignment"]),
+        ("07-rlhf", "bt-cloze", ["sigma", "margin"]),
+        ("07-rlhf", "bt-cloze", ["logistic (sigmoid)", "difference"]),
+    ],
+)
+def test_shipped_cloze_blanks_accept_the_lessons_own_words(
+    stem: str, question_id: str, blanks: list[str]
+) -> None:
+    assert grade(shipped(stem, question_id), blanks).score == 1.0
+
+
+def test_loss_mask_still_rejects_the_user() -> None:
+    question = shipped("04-making-an-assistant", "loss-mask")
+    assert not grade(question, "the user's tokens").correct
+    assert not grade(question, "system").correct
