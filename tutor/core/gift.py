@@ -154,7 +154,8 @@ def _unescape(text: str) -> str:
 def _tokens(block: str) -> list[tuple[str, str]]:
     """The answer block as (kind, text) tokens: marks ``= ~ # #### ->`` and raw text."""
     tokens: list[tuple[str, str]] = []
-    buf, i = [], 0
+    buf: list[str] = []
+    i = 0
 
     def flush() -> None:
         if buf:
