@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.core.progress import LessonProgress, ProgressStore
+from tests.helpers import LESSON
+from tutor.core.pack import load_pack
+from tutor.core.progress import LessonProgress, ProgressStore, lesson_to_continue
 
 P = "test-pack"
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -196,3 +198,24 @@ def test_answers_are_kept_in_order_with_their_details(store: ProgressStore) -> N
     ]
     assert rows[0].at <= rows[1].at
     assert rows[0].at.tzinfo is not None
+
+
+def test_continue_goes_to_the_last_lesson_else_the_first_not_done(tmp_path: Path) -> None:
+    root = tmp_path / "pack"
+    (root / "lessons").mkdir(parents=True)
+    manifest = 'format_version = 1\nid = "p"\ntitle = "P"\nversion = "1"\nauthors = ["A"]\n'
+    (root / "pack.toml").write_text(manifest + 'licence = "CC0"\nlessons = ["one", "two"]\n')
+    for number, slug in enumerate(("one", "two"), 1):
+        (root / "lessons" / f"0{number}-{slug}.md").write_text(LESSON)
+    pack = load_pack(root)
+    first, second = "one", "two"
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store:
+        assert lesson_to_continue(store, pack) == first  # nothing done yet
+        store.lesson_completed(pack.id, first)
+        assert lesson_to_continue(store, pack) == second  # the first not done
+        store.lesson_completed(pack.id, second)
+        assert lesson_to_continue(store, pack) == first  # all done: start over
+        store.lesson_opened(pack.id, second)
+        assert lesson_to_continue(store, pack) == second  # the last opened
+        store.lesson_opened(pack.id, "gone-from-the-pack")
+        assert lesson_to_continue(store, pack) == first

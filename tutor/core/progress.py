@@ -28,13 +28,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tutor.core import paths
 from tutor.core.progress_open import OpenReport, StoreError, open_database
 from tutor.core.progress_schema import ALL_LESSONS, EVENT_TABLES, TABLES, insert_sql
 
-__all__ = ["LessonProgress", "ProgressStore", "StoreError", "VoteRow"]
+if TYPE_CHECKING:
+    from tutor.core.pack import Pack
+
+__all__ = ["LessonProgress", "ProgressStore", "StoreError", "VoteRow", "lesson_to_continue"]
 
 Status = Literal["new", "in_progress", "done"]
 Vote = Literal["a", "b", "tie", "both_bad"]
@@ -467,6 +470,20 @@ class ProgressStore:
         if not self._write(commands):
             return 0
         return self._conn.total_changes - before
+
+
+def lesson_to_continue(store: ProgressStore, pack: Pack) -> str:
+    """Where "continue" goes: the lesson last opened, else the first one not done yet.
+
+    A last lesson the pack no longer has is ignored; when every lesson is done, the first.
+    """
+    slug = store.last_lesson(pack.id)
+    slugs = [lesson.slug for lesson in pack.lessons]
+    if slug in slugs:
+        return slug
+    progress = store.lesson_progress(pack.id)
+    pending = [s for s in slugs if s not in progress or progress[s].status != "done"]
+    return pending[0] if pending else slugs[0]
 
 
 def _values(table: str, row: dict[str, object]) -> tuple[object, ...]:
