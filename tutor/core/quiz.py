@@ -1,4 +1,4 @@
-"""Quiz files: the question models, the loader and the stable choice shuffle.
+"""Quiz files: reading and checking one, with every problem in plain English.
 
 A quiz is one TOML file per lesson (``quizzes/NN-slug.toml``, format in
 ``docs/pack-format.md``, section "Quizzes"). Quiz files are untrusted content written by
@@ -6,178 +6,63 @@ instructors, so :func:`load_quiz` never lets anything but :class:`PackError` esc
 problem it reports names the file, the line when it can be found, the question and what is
 wrong in plain English (``quizzes/01-intro.toml:12: question 'x': unknown key 'answr'``).
 
-Validation runs in two passes per question: pydantic checks keys and types (strict: TOML
-``"true"`` is not ``true``), then :func:`_semantic_problems` checks what a schema cannot say
-(exactly one correct choice, distinct items, blanks matching answers, a regex that compiles).
-Each question is validated on its own so that one broken question does not hide the others.
+Validation runs in two passes per question: pydantic checks keys and types against the models
+(``tutor.core.quiz_models``, re-exported here), then :func:`_semantic_problems` checks what a
+schema cannot say (exactly one correct choice, distinct items, blanks matching answers, a regex
+that compiles). Each question is validated on its own so that one broken question does not hide
+the others.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from tutor.core.errors import PackError, Problem
 from tutor.core.plain_errors import plain_error
-from tutor.core.untrusted import (
-    SLUG_PATTERN,
-    TomlProblem,
-    UntrustedFileError,
-    key_line,
-    parse_toml,
-    read_text,
+from tutor.core.quiz_models import (
+    _QUESTION_ADAPTER,
+    BLANK_RE,
+    MAX_CHOICES,
+    QUESTION_TYPES,
+    ChoiceQuestion,
+    ClozeQuestion,
+    MultipleQuestion,
+    NumericQuestion,
+    OrderingQuestion,
+    Question,
+    Quiz,
+    ShortQuestion,
+    SingleQuestion,
+    TrueFalseQuestion,
+    _QuizHeader,
 )
+from tutor.core.untrusted import TomlProblem, UntrustedFileError, key_line, parse_toml, read_text
 
-QUIZ_DIR = "quizzes"
-QUIZ_SUFFIX = ".toml"
-MAX_CHOICES = 8
-# A cloze blank is three or more underscores; `blanks` lists the accepted answers per blank.
-BLANK_RE = re.compile(r"_{3,}")
-
-
-def _not_blank(text: str) -> str:
-    """Reject empty and whitespace-only text: every piece of text must say something."""
-    if not text.strip():
-        raise ValueError("must not be empty")
-    return text
-
-
-Text = Annotated[str, AfterValidator(_not_blank)]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-
-
-class _Strict(BaseModel):
-    """Base for every quiz model: unknown keys are errors and TOML types are taken as written."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class Choice(_Strict):
-    """One option of a single- or multiple-choice question."""
-
-    text: Text
-    correct: bool = False
-    feedback: Text | None = None
-
-
-class _QuestionBase(_Strict):
-    """Keys every question has."""
-
-    id: Slug
-    prompt: Text
-    explanation: Text
-    hint: Text | None = None
-    tags: list[Text] = Field(default_factory=list)
-
-
-class SingleQuestion(_QuestionBase):
-    """Pick the one correct choice."""
-
-    type: Literal["single"]
-    choices: list[Choice] = Field(min_length=2, max_length=MAX_CHOICES)
-
-
-class MultipleQuestion(_QuestionBase):
-    """Select all choices that apply (one or more are correct)."""
-
-    type: Literal["multiple"]
-    choices: list[Choice] = Field(min_length=2, max_length=MAX_CHOICES)
-
-
-class TrueFalseQuestion(_QuestionBase):
-    """A statement that is true or false."""
-
-    type: Literal["truefalse"]
-    answer: bool
-
-
-class ShortQuestion(_QuestionBase):
-    """A typed answer matched against accepted answers or a regular expression."""
-
-    type: Literal["short"]
-    answers: list[Text] = Field(min_length=1)
-    pattern: Text | None = None
-
-
-class NumericQuestion(_QuestionBase):
-    """A number, right when within an absolute tolerance of the answer."""
-
-    type: Literal["numeric"]
-    answer: float
-    tolerance: float = 0.0
-    unit: Text | None = None
-
-
-class OrderingQuestion(_QuestionBase):
-    """Items to put in sequence; `items` is the correct order."""
-
-    type: Literal["ordering"]
-    items: list[Text] = Field(min_length=2, max_length=MAX_CHOICES)
-
-
-class ClozeQuestion(_QuestionBase):
-    """A sentence with blanks (``___``); `blanks` holds the accepted answers per blank."""
-
-    type: Literal["cloze"]
-    text: Text
-    blanks: list[Annotated[list[Text], Field(min_length=1)]] = Field(min_length=1)
-
-
-Question = Annotated[
-    SingleQuestion
-    | MultipleQuestion
-    | TrueFalseQuestion
-    | ShortQuestion
-    | NumericQuestion
-    | OrderingQuestion
-    | ClozeQuestion,
-    Field(discriminator="type"),
+__all__ = [
+    "BLANK_RE",
+    "MAX_CHOICES",
+    "QUESTION_TYPES",
+    "ClozeQuestion",
+    "MultipleQuestion",
+    "NumericQuestion",
+    "OrderingQuestion",
+    "Question",
+    "Quiz",
+    "ShortQuestion",
+    "SingleQuestion",
+    "TrueFalseQuestion",
+    "check_quiz",
+    "load_quiz",
 ]
-ChoiceQuestion = SingleQuestion | MultipleQuestion
-QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "ordering", "cloze")
-_QUESTION_ADAPTER: TypeAdapter[Question] = TypeAdapter(Question)
-
-
-class Quiz(_Strict):
-    """A validated quiz file."""
-
-    title: Text | None = None
-    shuffle: bool = True
-    questions: list[Question] = Field(min_length=1)
-
-    def question(self, question_id: str) -> Question:
-        """The question with this id; KeyError if there is none."""
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(question_id)
-
-
-class _QuizHeader(_Strict):
-    """The top level of a quiz file; questions are validated one by one afterwards."""
-
-    title: Text | None = None
-    shuffle: bool = True
-    questions: list[dict[str, Any]] = Field(min_length=1)
-
 
 # --- file and line helpers ------------------------------------------------------------------
-
-
-def quiz_path_for(lesson_path: Path) -> Path:
-    """Where a lesson's quiz lives: ``lessons/NN-slug.md`` -> ``quizzes/NN-slug.toml``.
-
-    The pack loader uses this (and :func:`load_quiz`) to check that quiz and lesson stems match.
-    """
-    return lesson_path.parent.parent / QUIZ_DIR / f"{lesson_path.stem}{QUIZ_SUFFIX}"
-
 
 _QUESTION_HEADER_RE = re.compile(r"^\s*\[\[\s*(?:questions|\"questions\")\s*\]\]")
 
@@ -412,41 +297,3 @@ def _duplicate_ids(path: Path, lines: _Lines, raws: list[Any]) -> list[Problem]:
         else:
             first[ident] = index
     return problems
-
-
-# --- presentation order ----------------------------------------------------------------------
-
-
-def shuffled_order(n: int, learner_id: str, question_id: str, attempt: int = 0) -> list[int]:
-    """A permutation of range(n), the same every time for one learner, question and attempt.
-
-    Derived from SHA-256 rather than `random`, so it is stable across Python versions and
-    runs: redrawing a question mid-attempt shows the choices in the same places.
-    """
-    seed = f"{learner_id}\x00{question_id}\x00{attempt}"
-
-    def rank(i: int) -> bytes:
-        return hashlib.sha256(f"{seed}\x00{i}".encode()).digest()
-
-    return sorted(range(n), key=rank)
-
-
-def presented_order(
-    question: Question, learner_id: str, attempt: int = 0, *, shuffle: bool = True
-) -> list[int]:
-    """The order to show a question's choices or items in (indices into the file's list).
-
-    Choices are shuffled when the quiz says so; ordering items are always shuffled and never
-    shown already in order (that would give the answer away). Other types have no list: [].
-    """
-    if isinstance(question, SingleQuestion | MultipleQuestion):
-        n = len(question.choices)
-        if not shuffle:
-            return list(range(n))
-        return shuffled_order(n, learner_id, question.id, attempt)
-    if isinstance(question, OrderingQuestion):
-        order = shuffled_order(len(question.items), learner_id, question.id, attempt)
-        if order == sorted(order):
-            order = order[1:] + order[:1]  # rotate: still stable, no longer the answer
-        return order
-    return []

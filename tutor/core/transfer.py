@@ -52,9 +52,17 @@ MAX_ROWS = 1_000_000
 MAX_PROBLEMS = 20
 
 
-def export_progress(store: ProgressStore, target: Path) -> None:
-    """Write everything to ``target`` atomically (a half-written file never replaces a good one)."""
+MAX_LEARNER = 60
+
+
+def export_progress(store: ProgressStore, target: Path, learner: str | None = None) -> None:
+    """Write everything to ``target`` atomically (a half-written file never replaces a good one).
+
+    ``learner`` labels the file with the learner's name, for an instructor's class report.
+    """
     data = {"format": FORMAT, "version": VERSION, **store.export_data()}
+    if learner:
+        data["learner"] = learner[:MAX_LEARNER]
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -207,6 +215,7 @@ def _export_model() -> type[BaseModel]:
         "format": (Literal[FORMAT], ...),
         "version": (Annotated[int, Field(ge=1, le=VERSION)], ...),
         "learner_id": (Annotated[str, Field(max_length=MAX_NAME)], ...),
+        "learner": (Annotated[str | None, Field(max_length=MAX_LEARNER)], None),
         "tables": (tables, ...),
     }
     return create_model("export", __base__=_Strict, **top)

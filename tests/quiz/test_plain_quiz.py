@@ -13,8 +13,9 @@ import pytest
 from tests.helpers import LESSON
 from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
-from tutor.core.quiz import load_quiz, presented_order
-from tutor.quiz_cli import run_quiz, run_review
+from tutor.core.quiz import load_quiz
+from tutor.core.session import presented_order
+from tutor.plain.asking import run_quiz, run_review
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 QUIZ = (Path(__file__).parent / "data" / "valid.toml").read_text(encoding="utf-8")
@@ -92,7 +93,8 @@ def test_wrong_partial_and_hinted_answers(pack: Pack, store: ProgressStore) -> N
     lines[4:5] = ["lots", "999"]  # not a number: asked again, then wrong
     status, text = run(pack, store, lines)
     assert status == 0
-    assert "Partly right: 50%." in text
+    assert "Partly right (50%)." in text
+    assert "Not quite." in text
     assert "'lots' is not a number" in text
     assert "The answer: 1000 tokens (± 0.5)" in text
     assert "Score: 4.5 out of 7 (64%)" in text
@@ -111,7 +113,7 @@ def test_hint_marks_answer_hinted(pack: Pack, store: ProgressStore) -> None:
     lines = right_answers(pack, store)
     _, text = run(pack, store, ["h", *lines])
     assert "Hint: It is a." in text
-    assert "Right, with a hint." in text
+    assert "Right (with a hint: it will come back for review)." in text
     first = store.answers("test-pack", "intro")[0]
     assert first.hinted and not first.correct and first.score == 1.0
 
