@@ -142,6 +142,28 @@ def test_invalid_choice_input_asks_again(pack: Pack, store: ProgressStore) -> No
     assert "Score: 7 out of 7" in text
 
 
+@pytest.mark.parametrize("typed", ["9" * 5000, "²", "١", "1²", "+1", "0x1", "1e0", "1.0"])
+def test_odd_numbers_at_a_choice_question_are_refused_politely(
+    pack: Pack, store: ProgressStore, typed: str
+) -> None:
+    """A 5000-digit line or a superscript two once ended in ValueError (issue 8)."""
+    _, text = run(pack, store, [typed, *right_answers(pack, store)])
+    assert "Use numbers from 1 to 2." in text
+    assert "Score: 7 out of 7" in text
+
+
+def test_odd_numbers_in_a_review_are_refused_politely(pack: Pack, store: ProgressStore) -> None:
+    lines = right_answers(pack, store)
+    lines[0] = str(3 - shown(pack, store, "s", 0))  # the single-choice question wrong
+    run(pack, store, lines)
+    out = io.StringIO()
+    later = NOW + timedelta(minutes=2)
+    typed = f"{'7' * 5000}\n²\n1\n"
+    assert run_review(pack, store, io.StringIO(typed), out, now=later) == 0
+    assert out.getvalue().count("Use numbers from 1 to 2.") == 2
+    assert "Reviewed 1: " in out.getvalue()  # the third line was a real answer
+
+
 def test_output_is_plain_text(pack: Pack, store: ProgressStore) -> None:
     (pack.root / "quizzes" / "01-intro.toml").write_text(
         QUIZ.replace('prompt = "p"', 'prompt = "p\\u001b[31m red"', 1)
