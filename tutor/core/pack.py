@@ -10,13 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from tutor.core.demo import Demo, parse_demos
 from tutor.core.errors import PackError, Problem
+from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
 from tutor.core.untrusted import (
     SLUG,
+    SLUG_RULE,
     TomlProblem,
     UntrustedFileError,
     key_line,
@@ -27,16 +31,128 @@ from tutor.core.untrusted import (
 FORMAT_VERSION = 1
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 
-_MANIFEST_KEYS = {
-    "format_version": int,
-    "id": str,
-    "title": str,
-    "version": str,
-    "authors": list,
-    "licence": str,
-    "lessons": list,
-}
-_FRONT_MATTER_KEYS = {"title": str, "summary": str, "minutes": int, "objectives": list}
+
+class _Strict(BaseModel):
+    """Unknown keys are errors and TOML types are taken as written (``"1"`` is not ``1``)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Manifest(_Strict):
+    """``pack.toml``, checked (docs/pack-format.md)."""
+
+    format_version: int
+    id: str
+    title: str
+    version: str
+    authors: list[str]
+    licence: str
+    lessons: list[str]
+
+    @field_validator("format_version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value != FORMAT_VERSION:
+            raise ValueError(
+                f"format_version {value} is not supported "
+                f"(this llm-tutor reads format_version {FORMAT_VERSION})"
+            )
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"id {value!r} must be {SLUG_RULE}")
+        return value
+
+    @field_validator("title", "version", "licence")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError(f"'{info.field_name}' must not be empty")
+        return value
+
+    @field_validator("authors")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        if not value or not all(name.strip() for name in value):
+            raise ValueError("'authors' must be a non-empty list of names")
+        return value
+
+    @field_validator("lessons")
+    @classmethod
+    def _lesson_slugs(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("'lessons' must list at least one lesson slug")
+        seen: set[str] = set()
+        for slug in value:
+            if not SLUG.match(slug):
+                raise ValueError(f"lesson slug {slug!r} must be {SLUG_RULE}")
+            if slug in seen:
+                raise ValueError(f"lesson slug {slug!r} is listed twice")
+            seen.add(slug)
+        return value
+
+
+class FrontMatter(_Strict):
+    """A lesson's front matter (between the ``+++`` lines), checked."""
+
+    title: str
+    summary: str
+    minutes: int
+    objectives: list[str]
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError(f"'{info.field_name}' must not be empty")
+        return value
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        if not 1 <= value <= 180:
+            raise ValueError("'minutes' must be between 1 and 180")
+        return value
+
+    @field_validator("objectives")
+    @classmethod
+    def _objectives(cls, value: list[str]) -> list[str]:
+        if not value or not all(text.strip() for text in value):
+            raise ValueError("'objectives' must be a non-empty list of non-empty strings")
+        return value
+
+
+_Model = TypeVar("_Model", bound=_Strict)
+
+
+def _lessons_usable(data: dict[str, Any]) -> bool:
+    """True when the manifest's lesson list can be followed although other values are wrong."""
+    listed = data.get("lessons")
+    return isinstance(listed, list) and all(isinstance(slug, str) for slug in listed)
+
+
+def _validated(
+    model: type[_Model], data: dict[str, Any], path: Path, text: str, problems: list[Problem]
+) -> tuple[_Model | None, bool]:
+    """``data`` checked against ``model``: the model, or None after adding each problem at its
+    key's line; and whether every problem was about meaning (keys and types were right)."""
+    try:
+        return model.model_validate(data), True
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = error["loc"][0] if error["loc"] else None
+            line = (
+                key_line(text, key) if isinstance(key, str) and error["type"] != "missing" else None
+            )
+            if error["type"] == "value_error":
+                message = str(error["msg"]).removeprefix("Value error, ")
+            else:
+                message = plain_error(error)
+            problems.append(Problem(path, line, message))
+        return None, all(error["type"] == "value_error" for error in exc.errors())
 
 
 @dataclass(frozen=True)
@@ -80,69 +196,42 @@ def load_pack(root: Path) -> Pack:
     """Read and check a whole pack; raise ``PackError`` with every problem found."""
     problems: list[Problem] = []
     manifest_path = root / "pack.toml"
-    manifest = _read_toml(manifest_path, root, problems)
+    text = _read_text(manifest_path, root, problems)
+    if text is None:
+        raise PackError(problems)
+    try:
+        data = parse_toml(text)
+    except TomlProblem as exc:
+        raise PackError([Problem(manifest_path, exc.line, exc.message)]) from exc
+    manifest, meaning_only = _validated(Manifest, data, manifest_path, text, problems)
+    if manifest is None and meaning_only and _lessons_usable(data):
+        # Only what the keys mean is wrong (a bad id, say): check the lessons too, so the
+        # author sees every problem at once.
+        manifest = Manifest.model_construct(**data)
     if manifest is None:
         raise PackError(problems)
-    text = _read_text(manifest_path, root, problems) or ""
-    _check_keys(manifest, _MANIFEST_KEYS, manifest_path, text, problems, required=True)
-    if problems:
-        raise PackError(problems)
-    _check_manifest(manifest, manifest_path, text, problems)
     lessons = _load_lessons(root, manifest, manifest_path, text, problems)
     if problems:
         raise PackError(problems)
     return Pack(
         root=root,
-        id=manifest["id"],
-        title=clean_text(manifest["title"]),
-        version=clean_text(manifest["version"]),
-        authors=tuple(clean_text(a) for a in manifest["authors"]),
-        licence=clean_text(manifest["licence"]),
+        id=manifest.id,
+        title=clean_text(manifest.title),
+        version=clean_text(manifest.version),
+        authors=tuple(clean_text(author) for author in manifest.authors),
+        licence=clean_text(manifest.licence),
         lessons=tuple(lessons),
     )
-
-
-# -- manifest -------------------------------------------------------------------------
-
-
-def _check_manifest(data: dict[str, Any], path: Path, text: str, problems: list[Problem]) -> None:
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(path, key_line(text, key), message))
-
-    if data["format_version"] != FORMAT_VERSION:
-        add(
-            "format_version",
-            f"format_version {data['format_version']} is not supported "
-            f"(this llm-tutor reads format_version {FORMAT_VERSION})",
-        )
-    if not SLUG.match(data["id"]):
-        add("id", f"id {data['id']!r} must be lowercase letters, digits and '-'")
-    for key in ("title", "version", "licence"):
-        if not data[key].strip():
-            add(key, f"'{key}' must not be empty")
-    if not data["authors"] or not all(isinstance(a, str) and a.strip() for a in data["authors"]):
-        add("authors", "'authors' must be a non-empty list of names")
-    lessons = data["lessons"]
-    if not lessons:
-        add("lessons", "'lessons' must list at least one lesson slug")
-    seen: set[str] = set()
-    for slug in lessons:
-        if not isinstance(slug, str) or not SLUG.match(slug):
-            add("lessons", f"lesson slug {slug!r} must be lowercase letters, digits and '-'")
-        elif slug in seen:
-            add("lessons", f"lesson slug {slug!r} is listed twice")
-        else:
-            seen.add(slug)
 
 
 # -- lessons --------------------------------------------------------------------------
 
 
 def _load_lessons(
-    root: Path, manifest: dict[str, Any], manifest_path: Path, text: str, problems: list[Problem]
+    root: Path, manifest: Manifest, manifest_path: Path, text: str, problems: list[Problem]
 ) -> list[Lesson]:
     files = _lesson_files(root, problems)
-    listed = [s for s in manifest["lessons"] if isinstance(s, str)]
+    listed = manifest.lessons
     for slug in sorted(set(files) - set(listed)):
         problems.append(
             Problem(files[slug][0], None, f"lesson '{slug}' is not listed in pack.toml")
@@ -205,11 +294,11 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     meta, body, body_line = _split_front_matter(path, text, problems)
     if meta is None:
         return None
-    front = text[: text.find("\n+++", 3)]
-    _check_keys(meta, _FRONT_MATTER_KEYS, path, front, problems, required=True)
-    if len(problems) > before:
+    front, _meaning_only = _validated(
+        FrontMatter, meta, path, text[: text.find("\n+++", 3)], problems
+    )
+    if front is None:
         return None
-    _check_front_matter(meta, path, front, problems)
     if not body.strip():
         problems.append(Problem(path, body_line, "the lesson has no text after the front matter"))
     demos = parse_demos(path, body, body_line, problems)
@@ -219,10 +308,10 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     return Lesson(
         slug=slug,
         path=path,
-        title=clean_text(meta["title"]),
-        summary=clean_text(meta["summary"]),
-        minutes=meta["minutes"],
-        objectives=tuple(clean_text(o) for o in meta["objectives"]),
+        title=clean_text(front.title),
+        summary=clean_text(front.summary),
+        minutes=front.minutes,
+        objectives=tuple(clean_text(objective) for objective in front.objectives),
         body=clean_text(body),
         quiz_path=quiz if quiz.is_file() else None,
         demos=tuple(demos),
@@ -251,27 +340,6 @@ def _split_front_matter(
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
 
-def _check_front_matter(
-    meta: dict[str, Any], path: Path, text: str, problems: list[Problem]
-) -> None:
-    for key in ("title", "summary"):
-        if not meta[key].strip():
-            problems.append(Problem(path, key_line(text, key), f"'{key}' must not be empty"))
-    if not 1 <= meta["minutes"] <= 180:
-        problems.append(
-            Problem(path, key_line(text, "minutes"), "'minutes' must be between 1 and 180")
-        )
-    objectives = meta["objectives"]
-    if not objectives or not all(isinstance(o, str) and o.strip() for o in objectives):
-        problems.append(
-            Problem(
-                path,
-                key_line(text, "objectives"),
-                "'objectives' must be a non-empty list of non-empty strings",
-            )
-        )
-
-
 # -- shared helpers -------------------------------------------------------------------
 
 
@@ -282,40 +350,3 @@ def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
     except UntrustedFileError as exc:
         problems.append(Problem(path, None, str(exc)))
         return None
-
-
-def _read_toml(path: Path, root: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    text = _read_text(path, root, problems)
-    if text is None:
-        return None
-    try:
-        return parse_toml(text)
-    except TomlProblem as exc:
-        problems.append(Problem(path, exc.line, exc.message))
-        return None
-
-
-def _check_keys(
-    data: dict[str, Any],
-    allowed: dict[str, type],
-    path: Path,
-    text: str,
-    problems: list[Problem],
-    *,
-    required: bool,
-) -> None:
-    for key in data:
-        if key not in allowed:
-            problems.append(Problem(path, key_line(text, key), f"unknown key '{key}'"))
-    for key, kind in allowed.items():
-        if key not in data:
-            if required:
-                problems.append(Problem(path, None, f"missing key '{key}'"))
-        elif not isinstance(data[key], kind) or isinstance(data[key], bool):
-            problems.append(
-                Problem(path, key_line(text, key), f"'{key}' must be a {_type_name(kind)}")
-            )
-
-
-def _type_name(kind: type) -> str:
-    return {str: "string", int: "whole number", list: "list"}.get(kind, kind.__name__)

@@ -24,6 +24,7 @@ _SINGULAR = {
     "tags": "tag",
     "authors": "author",
     "lessons": "lesson",
+    "objectives": "objective",
 }
 _TYPE_WORDS = {
     "string_type": "must be text (a quoted string)",
@@ -44,10 +45,11 @@ def where(loc: Sequence[str | int]) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, int):
             previous = loc[i - 1] if i else None
-            if isinstance(previous, str) and words:
+            if isinstance(previous, str) and previous in _SINGULAR and words:
                 words.pop()  # "'choices' 2" reads better as "choice 2"
-            name = _SINGULAR.get(previous, "entry") if isinstance(previous, str) else "answer"
-            words.append(f"{name} {part + 1}")
+                words.append(f"{_SINGULAR[previous]} {part + 1}")
+            else:
+                words.append(f"{'entry' if isinstance(previous, str) else 'answer'} {part + 1}")
         else:
             words.append(f"'{part}'")
     return " ".join(words)
