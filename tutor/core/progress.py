@@ -14,24 +14,25 @@ Design, in short:
   from the one column declaration in ``progress_schema``), so a damaged row is skipped, not fatal.
 
 Progress is keyed by pack id + lesson slug (and question id), never by position in a list.
+This module is a little over 400 lines on purpose: every query the store answers is here, so
+all of its SQL reads in one place (opening, the connection and the schema live beside it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tutor.core import paths
-from tutor.core.progress_open import OpenReport, StoreError, open_database
+from tutor.core.progress_conn import Command, StoreConnection
+from tutor.core.progress_open import StoreError, open_database
 from tutor.core.progress_schema import ALL_LESSONS, EVENT_TABLES, TABLES, insert_sql
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ __all__ = ["LessonProgress", "ProgressStore", "StoreError", "VoteRow", "lesson_t
 Status = Literal["new", "in_progress", "done"]
 Vote = Literal["a", "b", "tie", "both_bad"]
 VOTES: tuple[Vote, ...] = ("a", "b", "tie", "both_bad")
-Command = tuple[str, Sequence[object] | dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -104,20 +104,8 @@ def _dt(value: float) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
-class ProgressStore:
+class ProgressStore(StoreConnection):
     """All reads and writes of learner progress. One instance per process is enough."""
-
-    def __init__(
-        self, conn: sqlite3.Connection, path: Path, report: OpenReport, *, read_only: bool = False
-    ) -> None:
-        self._conn = conn
-        self.path = path
-        self.report = report
-        self.read_only = read_only  # True: writes are no-ops (reported once, see warnings)
-        self.failed_writes = 0  # writes that did not happen (the CLI exits non-zero after one)
-        self.warnings: list[str] = []  # things that went wrong after opening, each said once
-        self.on_warning: Callable[[str], None] | None = None  # e.g. the app's notify
-        self._views()
 
     # -- opening -----------------------------------------------------------------------
 
@@ -144,83 +132,6 @@ class ProgressStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _views(self) -> None:
-        """A temporary view ``ok_TABLE`` per table holding only its sane rows; readers use those.
-
-        Temporary views live outside the file, so this works on a read-only database too.
-        Damaged rows are counted once, for one notice; they stay in the file as they are.
-        """
-        damaged: list[str] = []
-        for name, table in TABLES.items():
-            where = table.valid()
-            self._conn.execute(
-                f"CREATE TEMP VIEW ok_{name} AS SELECT rowid AS seq, * FROM {name} WHERE {where}"
-            )
-            bad = self._conn.execute(
-                f"SELECT COUNT(*) FROM {name} WHERE NOT COALESCE(({where}), 0)"
-            ).fetchone()[0]
-            if bad:
-                damaged.append(f"{bad} in {name}")
-        if damaged:
-            self.report.notices.append(
-                f"The progress database {self.path} holds damaged records ({', '.join(damaged)})."
-                " They are ignored and left as they are."
-            )
-
-    # -- writing -------------------------------------------------------------------------
-
-    def _write(self, commands: Iterable[Command]) -> bool:
-        """Run ``commands`` in one short write transaction; False when nothing was written.
-
-        ``BEGIN IMMEDIATE`` takes the write lock up front (no deadlocking lock upgrades). A
-        failure to write (read-only file, full disk) does not raise: the store becomes
-        read-only and says so once, and what is already saved stays as it was.
-        """
-        if self.read_only:
-            self.failed_writes += 1
-            return False
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            for sql, args in commands:
-                self._conn.execute(sql, args)
-            self._conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self._rollback()
-            self._lost(exc)
-            return False
-        except BaseException:
-            self._rollback()
-            raise
-        return True
-
-    def _rollback(self) -> None:
-        """Undo the open transaction, unless SQLite already ended it (it does on a full disk)."""
-        if self._conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):  # the journal restores it on the next open
-                self._conn.execute("ROLLBACK")
-
-    def _lost(self, error: sqlite3.Error) -> None:
-        """Report a write that did not happen; stop writing unless it was a passing lock."""
-        self.failed_writes += 1
-        if "locked" in str(error) or "busy" in str(error):
-            self._warn(
-                f"Progress could not be saved just now ({error}); another llm-tutor is busy."
-            )
-            return
-        self.read_only = True
-        self._warn(
-            f"Progress can no longer be saved to {self.path} ({error}). Lessons and quizzes still"
-            " work, but nothing new is recorded; what was saved before is untouched."
-        )
-
-    def _warn(self, message: str) -> None:
-        """Say ``message`` once: keep it, and pass it to ``on_warning``."""
-        if message in self.warnings:
-            return
-        self.warnings.append(message)
-        if self.on_warning is not None:
-            self.on_warning(message)
 
     # -- identity ----------------------------------------------------------------------
 
