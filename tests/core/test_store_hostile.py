@@ -221,3 +221,30 @@ def test_damaged_rows_are_skipped_with_one_notice_and_left_alone(tmp_path: Path)
         assert store.last_lesson(P) == "intro"
         assert "\x1b" not in json.dumps(store.export_data())
     assert db.read_bytes() == before
+
+
+async def test_the_app_keeps_working_on_a_read_only_store(tmp_path: Path) -> None:
+    """Was: answering a question, or opening a lesson, crashed the app on a read-only store."""
+    from tutor.core import paths
+    from tutor.core.pack import load_pack
+    from tutor.core.settings import Settings
+    from tutor.ui.app import TutorApp
+
+    db = tmp_path / "progress.sqlite3"
+    filled(db)
+    before = db.read_bytes()
+    store = ProgressStore.open(db, read_only=True)
+    app = TutorApp(load_pack(paths.builtin_course_dir()), store, Settings(), [])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # open the first lesson (records "opened")
+        await pilot.pause()
+        await pilot.press("d")  # mark it done
+        await pilot.press("q")  # its quiz
+        await pilot.pause()
+        await pilot.press("1", "enter")  # answer the first question
+        await pilot.pause()
+        assert app.is_running
+        assert type(app.screen).__name__ == "QuizScreen"
+    assert store.failed_writes >= 3
+    store.close()
+    assert db.read_bytes() == before

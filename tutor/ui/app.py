@@ -62,6 +62,8 @@ class TutorApp(App[None]):
         self.navigate("outline")
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
+        # A write that fails later (a full disk) is said once, as the opening notices are.
+        self.store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
         self._check_size(self.size.width, self.size.height)
 
     def notify(
