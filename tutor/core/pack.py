@@ -20,6 +20,7 @@ from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
 from tutor.core.untrusted import (
     SLUG,
+    SLUG_BODY,
     SLUG_RULE,
     TomlProblem,
     UntrustedFileError,
@@ -29,7 +30,7 @@ from tutor.core.untrusted import (
 )
 
 FORMAT_VERSION = 1
-LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+LESSON_FILE = re.compile(rf"^(\d{{2}})-({SLUG_BODY})\.md$")
 
 
 class _Strict(BaseModel):

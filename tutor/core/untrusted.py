@@ -27,7 +27,8 @@ from typing import Any
 MAX_FILE_BYTES = 1_000_000
 _CHUNK = 64 * 1024
 
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_BODY = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # one slug, to embed in a bigger pattern
+SLUG_PATTERN = rf"^{SLUG_BODY}$"
 SLUG = re.compile(SLUG_PATTERN)
 SLUG_RULE = "lowercase letters, digits and '-'"
 

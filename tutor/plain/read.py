@@ -36,7 +36,7 @@ def lesson_text(pack: Pack, lesson: Lesson) -> str:
     ]
     demos = iter(lesson.demos)
     body = DEMO_BLOCK.sub(lambda _match: demo_text(next(demos)), lesson.body)
-    return clean_text("\n".join(lines) + body.strip("\n") + "\n")
+    return clean_text("\n".join(lines) + "\n" + body.strip("\n") + "\n")
 
 
 def demo_text(demo: Demo) -> str:
