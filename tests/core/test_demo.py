@@ -159,3 +159,9 @@ def test_plain_command_quotes_whatever_the_prompt_says() -> None:
 def test_every_kind_has_a_command() -> None:
     for kind in DEMO_KINDS:
         assert plain_command(DemoSpec(kind=kind))[0] == "llm-tutor"  # type: ignore[arg-type]
+
+
+def test_a_spec_is_hashable_like_the_lesson_that_holds_it() -> None:
+    first = spec('kind = "embeddings"\nitems = ["a", "b"]\nexpect_prob_above = { a = 0.5 }')
+    again = spec('kind = "embeddings"\nitems = ["a", "b"]\nexpect_prob_above = { a = 0.5 }')
+    assert hash(first) == hash(again) and {first: 1}[again] == 1

@@ -90,7 +90,7 @@ class DemoSpec(BaseModel):
     expect_top: list[Clean] = Field(default_factory=list)
     expect_top_n: int = Field(5, ge=1, le=100)
     expect_not_top: list[Clean] = Field(default_factory=list)
-    expect_prob_above: dict[str, Annotated[float, AfterValidator(_probability)]] = Field(
+    expect_prob_above: dict[Clean, Annotated[float, AfterValidator(_probability)]] = Field(
         default_factory=dict
     )
     expect_tokens: int | None = Field(None, ge=1)
@@ -106,6 +106,10 @@ class DemoSpec(BaseModel):
                 f"'expect_closer' needs exactly 2 items (found {len(self.expect_closer)})"
             )
         return self
+
+    def __hash__(self) -> int:
+        """Hashable although it holds lists (a lesson, and its demos, may be a dict key)."""
+        return hash(self.model_dump_json())
 
     def sampling_settings(self) -> dict[str, float | int]:
         """The sampler settings this block sets, by name (unset ones left out)."""
