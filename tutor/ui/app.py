@@ -56,14 +56,14 @@ class TutorApp(App[None]):
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
         self._model: ModelClient | None = None
+        # A write that fails later (a full disk) is said once, as the opening notices are.
+        store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
         self.navigate("outline")
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
-        # A write that fails later (a full disk) is said once, as the opening notices are.
-        self.store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
         self._check_size(self.size.width, self.size.height)
 
     def notify(
