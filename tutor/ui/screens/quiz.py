@@ -28,7 +28,8 @@ from tutor.core.quiz import (
     SingleQuestion,
     TrueFalseQuestion,
 )
-from tutor.core.quiz_text import KIND, number_blanks, verdict
+from tutor.core.quiz_text import KIND, number_blanks
+from tutor.core.quiz_text import verdict as judge
 from tutor.core.sanitize import clean_text
 from tutor.core.session import QuizSession, lesson_session, review_session
 from tutor.ui import safe
@@ -209,18 +210,18 @@ class QuizScreen(TutorScreen[None]):
             if isinstance(widget, ChoiceList):
                 widget.locked = True
                 widget.refresh()
-        said = verdict(result)
+        said = judge(result)
         style = {"right": "bold green", "partly": "bold yellow", "wrong": "bold red"}[said.tone]
-        shown = Text(f"{said.mark} {said.words}", style=style)
+        verdict = Text(f"{said.mark} {said.words}", style=style)
         if said.hint_note:
-            shown.append(f"  ({said.hint_note})", style="dim")
+            verdict.append(f"  ({said.hint_note})", style="dim")
         lines = []
         if result.score < 1.0:
             lines.append(f"**Answer:** {result.expected}")
         lines += [f"- *{note}*" for note in result.feedback]
         lines += [result.explanation, "*enter: next question*"]
         feedback = self.query_one("#feedback", Static)
-        feedback.update(shown)
+        feedback.update(verdict)
         feedback.add_class("shown")
         await self.query_one("#quiz-body", VerticalScroll).mount(
             Markdown(clean_text("\n\n".join(lines)), id="explanation")
