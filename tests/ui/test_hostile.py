@@ -10,16 +10,20 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.content import Content
 from textual.pilot import Pilot
+from textual.widgets import Markdown
 from textual.widgets._toast import Toast
 
 from tests.ui.conftest import RecordingApp
 from tests.ui.hostile import PackText, write_pack
 from tutor.core import paths
 from tutor.core.quiz import NumericQuestion
+from tutor.ui.app import READ_ONLY_WARNING
 from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.screens.links import ConfirmOpenScreen
 from tutor.ui.screens.quiz import QuizScreen
 
 SIZE = (80, 24)
@@ -129,3 +133,37 @@ async def test_a_link_in_a_title_makes_no_hyperlink(make_app: MakeApp, tmp_path:
         assert title in str(shown)
         output = as_terminal_output(shown)
         assert "\x1b]8;" not in output and "file:///etc/passwd" in output
+
+
+async def test_a_link_in_a_quiz_explanation_asks_before_opening(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    """A link in an explanation: following it shows the confirmation, nothing opens by itself."""
+    text = PackText(explanation="See [the file](file:///etc/passwd).")
+    app = make_app(write_pack(tmp_path / "pack", text))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q", "1", "enter")
+        await pilot.pause()
+        explanation = app.screen.query_one("#explanation", Markdown)
+        explanation.post_message(Markdown.LinkClicked(explanation, "file:///etc/passwd"))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmOpenScreen)
+        assert app.screen.url == "file:///etc/passwd"
+        assert app.opened == []
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.opened == []
+
+
+async def test_a_read_only_store_gives_one_warning(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the store reports read-only (its own flag), the app says so once and keeps going."""
+    app = make_app()
+    monkeypatch.setattr(app.store, "read_only", True, raising=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert messages(app).count(READ_ONLY_WARNING) == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)

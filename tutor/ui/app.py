@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from tutor.runtime import ModelClient
 
 
+READ_ONLY_WARNING = (
+    "Your progress is read-only here (the data directory or database cannot be written): "
+    "lessons and quizzes work, but nothing new is saved this time."
+)
+
+
 class TutorApp(App[None]):
     """llm-tutor's terminal app; implements ``AppServices`` for its screens."""
 
@@ -62,6 +68,7 @@ class TutorApp(App[None]):
         self.navigate("outline")
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
+        self._warn_if_read_only()
         self._check_size(self.size.width, self.size.height)
 
     def notify(
@@ -75,6 +82,14 @@ class TutorApp(App[None]):
     ) -> None:
         """Every toast of this app is plain text, whoever asks: a safety net under ``safe``."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _warn_if_read_only(self) -> None:
+        """One clear warning when progress cannot be saved; the app keeps working."""
+        if not getattr(self.store, "read_only", False):  # the flag is the store's to set
+            return
+        if any("read-only" in notice or "read only" in notice for notice in self.notices):
+            return  # the store already said so
+        safe.notify(self, READ_ONLY_WARNING, severity="warning", timeout=30)
 
     def on_unmount(self) -> None:
         if self._model is not None:
