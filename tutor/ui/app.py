@@ -105,13 +105,14 @@ class TutorApp(App[None]):
         return self._model
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where any failed background task becomes a readable dialog."""
+        """App-level workers; a screen's workers report to its own handler (``tutor.ui.base``)."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.log.error(f"background task {event.worker.name!r} failed: {error!r}")
-            self.navigate(
-                "error", title="Something went wrong in the background", message=str(error)
-            )
+            self.background_failed(event.worker.name, event.worker.error)
+
+    def background_failed(self, task: str, error: BaseException) -> None:
+        """One place where any failed background task becomes a readable dialog."""
+        self.log.error(f"background task {task!r} failed: {error!r}")
+        self.navigate("error", title="Something went wrong in the background", message=str(error))
 
     # -- navigation (AppServices) -------------------------------------------------------
 

@@ -59,7 +59,7 @@ def info_table(info: ModelInfo) -> Table:
         ("File", f"{info.size_bytes / 1e6:.1f} MB, sha256 {info.sha256[:16]}…"),
     ]
     for name, value in rows:
-        table.add_row(name, Text(value))
+        table.add_row(name, safe.plain(value))
     return table
 
 

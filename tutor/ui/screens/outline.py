@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from tutor.core.pack import Lesson
 from tutor.core.progress import LessonProgress
 from tutor.core.session import due_count
+from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 
 TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
@@ -81,7 +82,7 @@ class OutlineScreen(TutorScreen[None]):
 
     def _summarise(self, done: int, last: str | None) -> None:
         pack = self.services.pack
-        summary = Text(pack.title, style="bold")
+        summary = safe.plain(pack.title, style="bold")
         summary.append(f"  ·  {done} of {len(pack.lessons)} lessons done")
         due = due_count(pack, self.services.store)
         if due:

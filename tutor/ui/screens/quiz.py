@@ -114,7 +114,7 @@ class QuizScreen(TutorScreen[None]):
 
     def _status(self, text: str) -> None:
         title = self.lesson.title if self.lesson else "Review of due questions"
-        status = Text(f"{title}  ", style="bold")
+        status = safe.plain(f"{title}  ", style="bold")
         status.append(text, style="dim")
         status.truncate(self.app.size.width - 2)
         self.query_one("#quiz-status", Static).update(status)
