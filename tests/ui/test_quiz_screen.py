@@ -102,9 +102,9 @@ async def test_review_draws_due_cards(make_app: MakeApp, monkeypatch: pytest.Mon
         assert [(c.lesson, c.question_id) for c in due] == [("second-steps", "only")]
         # A wrong answer is due within minutes.
         assert (due[0].due - datetime.now(UTC)).total_seconds() < 15 * 60
-        monkeypatch.setattr(
-            "tutor.core.session._now", lambda: datetime.now(UTC) + timedelta(hours=1)
-        )
+        later = datetime.now(UTC) + timedelta(hours=1)
+        monkeypatch.setattr("tutor.core.session._now", lambda: later)  # the review session
+        monkeypatch.setattr("tutor.ui.screens.outline._now", lambda: later)  # the outline
         app.screen.refresh_outline()  # type: ignore[attr-defined]
         assert "1 due" in str(app.screen.query_one("#summary").render())
         await pilot.press("r")
