@@ -323,3 +323,16 @@ async def test_a_failed_background_task_shows_a_dialog(make_app: MakeApp) -> Non
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is lesson
+
+
+async def test_palette_commands_come_from_the_registry(make_app: MakeApp) -> None:
+    """Each route with a command text is in the command palette, and running it opens it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        wanted = [route.title for route in navigation.ROUTES if route.command]
+        assert {"Review", "Model", "Help"} <= set(wanted)
+        assert all(title in commands for title in wanted)
+        commands["Help"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
