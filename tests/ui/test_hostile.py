@@ -21,9 +21,11 @@ from tests.ui.conftest import RecordingApp
 from tests.ui.hostile import PackText, write_pack
 from tutor.core import paths
 from tutor.core.quiz import NumericQuestion
+from tutor.runtime import ModelInfo
 from tutor.ui.app import READ_ONLY_WARNING
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.links import ConfirmOpenScreen
+from tutor.ui.screens.model import ModelScreen
 from tutor.ui.screens.quiz import QuizScreen
 
 SIZE = (80, 24)
@@ -167,3 +169,33 @@ async def test_a_read_only_store_gives_one_warning(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
+
+
+async def test_model_metadata_is_shown_literally(make_app: MakeApp, tmp_path: Path) -> None:
+    """A GGUF's name and licence are the model author's text: shown as written, no hyperlink."""
+    app = make_app(model=str(tmp_path / "absent.gguf"))  # fails fast; then we post the facts
+    name = '[link="file:///etc/passwd"]Evil[/link] [/]'
+    info = ModelInfo(
+        path="x.gguf", name=name, architecture="llama[/]", n_params=1, quantization="Q8_0",
+        n_layers=1, n_heads=1, n_kv_heads=1, n_embd=8, n_ctx_train=16, n_ctx=16, n_vocab=32,
+        chat_template=None, license="[@click=app.quit]MIT[/]", sha256="0" * 64,
+        size_bytes=1, bos_token=0, eos_token=1,
+    )  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, ModelScreen)
+        await app.workers.wait_for_complete()
+        screen.post_message(ModelScreen.Loaded(info))
+        await pilot.pause()
+        drawn = [strip.text for strip in screen._compositor.render_strips()]
+        assert any(name in line for line in drawn)
+        assert any("[@click=app.quit]MIT[/]" in line for line in drawn)
+        links = {
+            segment.style.link
+            for strip in screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None and segment.style.link
+        }
+        assert links == set()
+    assert app.return_code in (None, 0)
