@@ -87,8 +87,8 @@ class TutorApp(App[None]):
         """One clear warning when progress cannot be saved; the app keeps working."""
         if not getattr(self.store, "read_only", False):  # the flag is the store's to set
             return
-        if any("read-only" in notice or "read only" in notice for notice in self.notices):
-            return  # the store already said so
+        if self.notices:
+            return  # a store that opened read-only says why in its notices, shown above
         safe.notify(self, READ_ONLY_WARNING, severity="warning", timeout=30)
 
     def on_unmount(self) -> None:
