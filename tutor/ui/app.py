@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from tutor.runtime import ModelClient
 
 
+READ_ONLY_WARNING = (
+    "Your progress is read-only here (the data directory or database cannot be written): "
+    "lessons and quizzes work, but nothing new is saved this time."
+)
+
+
 class TutorApp(App[None]):
     """llm-tutor's terminal app; implements ``AppServices`` for its screens."""
 
@@ -64,6 +70,7 @@ class TutorApp(App[None]):
         self.navigate("outline")
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
+        self._warn_if_read_only()
         self._check_size(self.size.width, self.size.height)
 
     def notify(
@@ -77,6 +84,14 @@ class TutorApp(App[None]):
     ) -> None:
         """Every toast of this app is plain text, whoever asks: a safety net under ``safe``."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _warn_if_read_only(self) -> None:
+        """One clear warning when progress cannot be saved; the app keeps working."""
+        if not getattr(self.store, "read_only", False):  # the flag is the store's to set
+            return
+        if self.notices:
+            return  # a store that opened read-only says why in its notices, shown above
+        safe.notify(self, READ_ONLY_WARNING, severity="warning", timeout=30)
 
     def on_unmount(self) -> None:
         if self._model is not None:
@@ -92,13 +107,14 @@ class TutorApp(App[None]):
         return self._model
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where any failed background task becomes a readable dialog."""
+        """App-level workers; a screen's workers report to its own handler (``tutor.ui.base``)."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.log.error(f"background task {event.worker.name!r} failed: {error!r}")
-            self.navigate(
-                "error", title="Something went wrong in the background", message=str(error)
-            )
+            self.background_failed(event.worker.name, event.worker.error)
+
+    def background_failed(self, task: str, error: BaseException) -> None:
+        """One place where any failed background task becomes a readable dialog."""
+        self.log.error(f"background task {task!r} failed: {error!r}")
+        self.navigate("error", title="Something went wrong in the background", message=str(error))
 
     # -- navigation (AppServices) -------------------------------------------------------
 

@@ -105,7 +105,7 @@ class QuizScreen(TutorScreen[None]):
 
     def _status(self, text: str) -> None:
         title = self.lesson.title if self.lesson else "Review of due questions"
-        status = Text(f"{title}  ", style="bold")
+        status = safe.plain(f"{title}  ", style="bold")
         status.append(text, style="dim")
         status.truncate(self.app.size.width - 2)
         self.query_one("#quiz-status", Static).update(status)
@@ -119,7 +119,9 @@ class QuizScreen(TutorScreen[None]):
         self.state = "asking"
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        widgets: list[Widget] = [Markdown(clean_text(question.prompt), id="prompt")]
+        widgets: list[Widget] = [
+            Markdown(clean_text(question.prompt), id="prompt", open_links=False)
+        ]
         widgets += self._answer_widgets(question, self.session.order(item))
         widgets.append(Static(id="feedback"))
         await body.mount_all(widgets)
@@ -224,7 +226,7 @@ class QuizScreen(TutorScreen[None]):
         feedback.update(verdict)
         feedback.add_class("shown")
         await self.query_one("#quiz-body", VerticalScroll).mount(
-            Markdown(clean_text("\n\n".join(lines)), id="explanation")
+            Markdown(clean_text("\n\n".join(lines)), id="explanation", open_links=False)
         )
         self.call_after_refresh(feedback.scroll_visible, animate=False)
         self.set_focus(None)
@@ -272,6 +274,11 @@ class QuizScreen(TutorScreen[None]):
         hint = self.session.hint()
         if hint:
             safe.notify(self, hint, title="Hint", timeout=15)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """A link in a question or explanation opens only after the learner confirms it."""
+        event.stop()
+        self.services.confirm_open_url(event.href)
 
     def action_leave(self) -> None:
         self.dismiss()
