@@ -7,6 +7,7 @@ learners run.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.runtime import ModelClient
+from tutor.ui.lab.registry import free_play, instruments, open_instrument
+from tutor.ui.model_service import ModelService
 from tutor.ui.screens.error import ErrorScreen
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen
@@ -59,7 +62,7 @@ class TutorApp(App[None]):
         self.notices = notices
         self.sub_title = pack.title
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
-        self._model: ModelClient | None = None
+        self.model_service = ModelService(lambda: ModelClient(self.model_spec))
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
@@ -69,15 +72,13 @@ class TutorApp(App[None]):
         self._check_size(self.size.width, self.size.height)
 
     def on_unmount(self) -> None:
-        if self._model is not None:
-            self._model.close()
+        self.model_service.close()
         self.store.close()
 
     def model_client(self) -> ModelClient:
         """The one model worker the app's screens share, created on first use."""
-        if self._model is None:
-            self._model = ModelClient(self.model_spec)
-        return self._model
+        client: ModelClient = self.model_service.client
+        return client
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where any failed background task becomes a readable dialog."""
@@ -116,6 +117,10 @@ class TutorApp(App[None]):
     def open_review(self) -> None:
         self.push_screen(QuizScreen(None))
 
+    def open_instrument(self, kind: str) -> None:
+        """A lab instrument for free play (Lab picker, command palette)."""
+        self.push_screen(open_instrument(free_play(kind)))
+
     def open_model(self) -> None:
         self.push_screen(ModelScreen())
 
@@ -153,6 +158,12 @@ class TutorApp(App[None]):
         yield SystemCommand("Continue", "Open the lesson you were last in", self.continue_learning)
         yield SystemCommand("Review", "Answer the questions due for review", self.open_review)
         yield SystemCommand("Model", "See the model the demos use, or restart it", self.open_model)
+        for entry in instruments():
+            yield SystemCommand(
+                f"Lab: {entry.title}",
+                entry.summary if entry.built else "not in this version",
+                partial(self.open_instrument, entry.kind),
+            )
         yield SystemCommand("Help", "List every key", self.action_help)
         yield SystemCommand("Light / dark theme", "Switch theme", self.action_toggle_theme)
         yield from super().get_system_commands(screen)
