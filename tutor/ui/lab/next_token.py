@@ -38,6 +38,13 @@ def rank_of(logits: np.ndarray, token_id: int) -> int:
     return 1 + int((logits > logits[token_id]).sum())
 
 
+def percent(p: float) -> str:
+    """A probability as a percentage, with enough digits to tell tiny ones apart."""
+    if p >= 0.001:
+        return f"{p:.1%}"
+    return f"{p * 100:.1e}%"
+
+
 def bar_rows(dist: NextTokenDistribution, shown: int) -> list[BarRow]:
     """One bar per candidate: probability as bar and percent, then logit and rank."""
     return [
@@ -73,7 +80,7 @@ def lookup_line(found: list[Lookup]) -> Text:
         if i:
             line.append("  ·  ")
         line.append(f"“{visible(item.token.text)}”", style="bold")
-        line.append(f" id {item.token.id}, rank {item.rank:,}, p {item.prob:.4%}")
+        line.append(f" id {item.token.id}, rank {item.rank:,}, p {percent(item.prob)}")
     return line
 
 
