@@ -17,10 +17,10 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from tutor.runtime.errors import ModelRuntimeError, WorkerCrashedError
-from tutor.runtime.types import GenerationSettings, ModelInfo
+if TYPE_CHECKING:  # the runtime (and numpy) load with the first model call, not at start-up
+    from tutor.runtime.types import GenerationSettings, ModelInfo
 
 T = TypeVar("T")
 State = Literal["idle", "loading", "ready", "failed"]
@@ -99,6 +99,8 @@ class ModelService:
     def call(self, op: Callable[[Any], T]) -> T:
         """Run ``op(client)`` after cancelling the running call and starting the model if
         needed. Raises the runtime's ``ModelRuntimeError`` (its message is for the learner)."""
+        from tutor.runtime.errors import WorkerCrashedError
+
         self.cancel()
         client = self.ensure_started()
         with self._counted():
@@ -111,6 +113,8 @@ class ModelService:
     @contextlib.contextmanager
     def generation(self, prompt: Any, settings: GenerationSettings | None = None) -> Iterator[Any]:
         """A running generation (iterate it for tokens); cancelled and closed on exit."""
+        from tutor.runtime.errors import WorkerCrashedError
+
         self.cancel()
         client = self.ensure_started()
         with self._counted():
@@ -123,6 +127,8 @@ class ModelService:
 
     def ensure_started(self) -> Any:
         """The client with its model loaded (blocks while it loads); status follows."""
+        from tutor.runtime.errors import ModelRuntimeError
+
         client = self.client
         if client.running and client.model_info is not None:
             if self._status.state != "ready":
@@ -139,6 +145,8 @@ class ModelService:
 
     def restart(self) -> ModelInfo:
         """Stop the worker, whatever its state, and load the model again (blocks)."""
+        from tutor.runtime.errors import ModelRuntimeError
+
         self.cancel()
         client = self.client
         self._set(ServiceStatus("loading"))

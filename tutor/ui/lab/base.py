@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -25,11 +25,11 @@ from textual.worker import get_current_worker
 
 from tutor.runtime.errors import CancelledError, ModelRuntimeError
 from tutor.ui.base import TutorModal, TutorScreen
-from tutor.ui.lab.registry import DemoContext, DemoSpec, instrument
+from tutor.ui.lab.registry import DemoContext, DemoSpec, free_play, instrument
 from tutor.ui.model_service import ModelService, ServiceStatus
 
 if TYPE_CHECKING:
-    pass
+    from tutor.ui.services import AppServices
 
 LAB_CSS = """
 InstrumentScreen .lab-title { height: 1; padding: 0 1; background: $boost; }
@@ -75,9 +75,15 @@ class InstrumentScreen(TutorScreen[None]):
         Binding("escape", "back", "Back", id="lab.back"),
         Binding("ctrl+r", "retry", "Retry", id="lab.retry", show=False, priority=True),
     ]
+    KIND: ClassVar[str] = ""  # the demo kind this instrument shows (free play opens it bare)
     RETRY_KEY = "ctrl+r"  # shown in the failure line; "r" where no text field takes letters
     PREDICT_QUESTION = ""  # what the learner is asked first when the demo has predict = true
     PREDICT_HINT = ""
+
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> InstrumentScreen:
+        """``navigate("lab.<kind>", spec=..., context=...)``; no spec: free play."""
+        return cls(params.get("spec") or free_play(cls.KIND), params.get("context"))
 
     def __init__(self, spec: DemoSpec, context: DemoContext | None = None) -> None:
         super().__init__()
@@ -113,7 +119,7 @@ class InstrumentScreen(TutorScreen[None]):
 
     @property
     def service(self) -> ModelService:
-        return cast(ModelService, self.tutor.model_service)
+        return self.services.model_service
 
     def on_mount(self) -> None:
         self._unsubscribe = self.service.subscribe(
@@ -239,7 +245,7 @@ class InstrumentScreen(TutorScreen[None]):
         """Store the guess as a progress event (lessons only; free play is not scored)."""
         if self.context is None:
             return
-        store: Any = self.tutor.store
+        store: Any = self.services.store
         record = getattr(store, "record_prediction", None)
         if record is not None:
             record(
@@ -290,7 +296,7 @@ class PredictScreen(TutorModal[str | None]):
 
 
 class NotBuiltScreen(TutorScreen[None]):
-    """The card for a demo kind whose instrument is not in this version."""
+    """The card for a demo kind whose instrument is not in this version (``spec`` required)."""
 
     BINDINGS = [Binding("escape", "back", "Back", id="lab.back")]
 

@@ -114,6 +114,7 @@ class CandidateBars(ProbabilityBars, can_focus=True):
 class NextTokenScreen(InstrumentScreen):
     """The next-token instrument."""
 
+    KIND = "next-token"
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
         Binding("up,k", "move(-1)", "↑", show=False),

@@ -20,7 +20,7 @@ from tutor.ui.lab.registry import (
     free_play,
     instrument,
     instruments,
-    open_instrument,
+    route_name,
 )
 from tutor.ui.lesson_text import demo_lines
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard
@@ -28,7 +28,7 @@ from tutor.ui.widgets.demo_card import CardInfo, DemoCard
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from tutor.app import TutorApp
+    from tutor.ui.services import AppServices
 
 
 def card_infos(lesson: Lesson) -> dict[int, CardInfo]:
@@ -63,10 +63,11 @@ def prediction_score(store: object, pack_id: str) -> tuple[int, int]:
     return score(pack_id) if score is not None else (0, 0)
 
 
-def open_lesson_demo(app: TutorApp, lesson: Lesson, index: int) -> None:
+def open_lesson_demo(app: AppServices, lesson: Lesson, index: int) -> None:
     """Open demo ``index`` of ``lesson`` as its own screen (predictions recorded against it)."""
     spec = demo_spec(lesson.demos[index])
-    app.push_screen(open_instrument(spec, DemoContext(app.pack.id, lesson.slug, index)))
+    context = DemoContext(app.pack.id, lesson.slug, index)
+    app.navigate(route_name(spec.kind), spec=spec, context=context)
 
 
 def picker_label(title: str, summary: str, built: bool, prompt: str = "") -> Text:
@@ -139,7 +140,7 @@ class LabScreen(TutorScreen[None]):
             self.open_kind(str(options.get_option_at_index(options.highlighted).id))
 
     def open_kind(self, kind: str) -> None:
-        self.app.push_screen(open_instrument(free_play(kind)))
+        self.services.navigate(route_name(kind), spec=free_play(kind))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -1,9 +1,11 @@
 """Demo kind → instrument screen: a new instrument is one file plus one line in ``INSTRUMENTS``.
 
 Each entry names its screen as ``"module:Class"`` (imported when first opened, so this module
-imports no screen and there are no import cycles). The class is built as
-``Class(spec, context)`` from the lesson's ``DemoSpec`` (or a bare spec for free play). A kind
-whose screen is ``None`` opens a clear "not in this version" card instead.
+imports no screen and there are no import cycles). Every kind becomes a navigation route
+``"lab.<kind>"`` (``lab_routes``): ``navigate("lab.tokens", spec=..., context=...)`` builds
+``Class(spec, context)`` from the lesson's ``DemoSpec``, or from a free-play spec when none is
+given. Built instruments are listed in the command palette and the help screen; a kind whose
+screen is ``None`` opens a clear "not in this version" card instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from tutor.core.pack import Demo
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+    from tutor.ui.navigation import Route
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             "sampling",
             "Sampler lab",
             "The sampler chain, stage by stage, and 100 draws",
-            "tutor.ui.lab.sampler:SamplerScreen",
+            None,  # "tutor.ui.lab.sampler:SamplerScreen" once tutor.explain.sampling lands
         ),
         Instrument(
             "generation",
@@ -109,14 +113,34 @@ def instruments() -> list[Instrument]:
     return sorted(INSTRUMENTS.values(), key=lambda i: not i.built)
 
 
+NOT_BUILT = "tutor.ui.lab.base:NotBuiltScreen"
+
+
+def route_name(kind: str) -> str:
+    """The navigation route of the instrument for ``kind``."""
+    return f"lab.{kind}"
+
+
+def lab_routes() -> list[Route]:
+    """One navigation route per demo kind; built ones in the palette and the help screen."""
+    from tutor.ui.navigation import Route
+
+    return [
+        Route(
+            route_name(i.kind),
+            f"Lab: {i.title}",
+            i.screen or NOT_BUILT,
+            command=i.summary if i.built else "",
+            in_help=i.built,
+        )
+        for i in INSTRUMENTS.values()
+    ]
+
+
 def open_instrument(spec: DemoSpec, context: DemoContext | None = None) -> Screen[None]:
     """The screen for ``spec``: its instrument, or the "not in this version" card."""
-    entry = instrument(spec.kind)
-    if entry.screen is None:
-        from tutor.ui.lab.base import NotBuiltScreen
-
-        return NotBuiltScreen(spec, context)
-    module, _, name = entry.screen.partition(":")
+    target = instrument(spec.kind).screen or NOT_BUILT
+    module, _, name = target.partition(":")
     screen_class = getattr(importlib.import_module(module), name)
     screen: Screen[None] = screen_class(spec, context)
     return screen

@@ -92,6 +92,8 @@ def detail_lines(pieces: list[TokenPiece], cursor: int | None) -> Text:
 class TokensScreen(InstrumentScreen):
     """The Tokens instrument."""
 
+    KIND = "tokens"
+    KEY_WIDGETS = (TokenCursor,)
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
         Binding("tab", "app.focus_next", "Edit/step", id="tokens.switch"),

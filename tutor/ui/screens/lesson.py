@@ -13,10 +13,11 @@ from textual.widgets import Footer, Header, Markdown, MarkdownViewer, Static
 from textual.widgets.markdown import MarkdownTableOfContents
 
 from tutor.core.pack import Lesson
+from tutor.ui import safe
 from tutor.ui.base import TutorScreen
-from tutor.ui.lab.picker import DemoPicker, card_infos, demo_cards_in_view, open_lesson_demo
+from tutor.ui.lab.picker import card_infos, demo_cards_in_view, open_lesson_demo
 from tutor.ui.lesson_text import display_markdown, links
-from tutor.ui.screens.links import LinksScreen
+from tutor.ui.services import AppServices
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard, LessonDocument
 
 SAVE_EVERY_SECONDS = 30.0
@@ -63,6 +64,11 @@ class LessonScreen(TutorScreen[None]):
         Binding("t", "try_it", "Try", id="lesson.try"),
     ]
 
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> LessonScreen:
+        """``navigate("lesson", slug=...)``."""
+        return cls(app.pack.lesson(params["slug"]))
+
     def __init__(self, lesson: Lesson) -> None:
         super().__init__()
         self.lesson = lesson
@@ -78,7 +84,7 @@ class LessonScreen(TutorScreen[None]):
         yield Footer(show_command_palette=False)
 
     def _heading(self) -> Text:
-        pack = self.tutor.pack
+        pack = self.services.pack
         number = [lesson.slug for lesson in pack.lessons].index(self.lesson.slug) + 1
         heading = Text(f"Lesson {number} of {len(pack.lessons)}  ", style="bold")
         heading.append(f"{self.lesson.minutes} min · {self.lesson.summary}", style="dim")
@@ -86,11 +92,11 @@ class LessonScreen(TutorScreen[None]):
         return heading
 
     async def on_mount(self) -> None:
-        self.tutor.store.lesson_opened(self.tutor.pack.id, self.lesson.slug)
+        self.services.store.lesson_opened(self.services.pack.id, self.lesson.slug)
         viewer = self.query_one(LessonViewer)
         await viewer.document.update(self.markdown)
         viewer.focus()
-        saved = self.tutor.store.lesson_progress(self.tutor.pack.id).get(self.lesson.slug)
+        saved = self.services.store.lesson_progress(self.services.pack.id).get(self.lesson.slug)
         if saved and saved.position > 0:
             self.call_after_refresh(self._restore, saved.position)
         self.set_interval(SAVE_EVERY_SECONDS, self.save)
@@ -102,7 +108,7 @@ class LessonScreen(TutorScreen[None]):
     def save(self) -> None:
         """Record reading time and scroll position (also every 30 s, so a kill loses little)."""
         now = time.monotonic()
-        store, pack_id = self.tutor.store, self.tutor.pack.id
+        store, pack_id = self.services.store, self.services.pack.id
         store.add_time(pack_id, self.lesson.slug, now - self._since)
         self._since = now
         viewer = self.query_one(LessonViewer)
@@ -114,16 +120,18 @@ class LessonScreen(TutorScreen[None]):
         self.dismiss()
 
     def action_step(self, step: int) -> None:
-        target = self.tutor.pack.neighbour(self.lesson.slug, step)
+        target = self.services.pack.neighbour(self.lesson.slug, step)
         if target is None:
-            self.notify("This is the last lesson." if step > 0 else "This is the first lesson.")
+            safe.notify(
+                self, "This is the last lesson." if step > 0 else "This is the first lesson."
+            )
             return
         self.save()
-        self.app.switch_screen(LessonScreen(target))
+        self.services.navigate("lesson", slug=target.slug, replace=True)
 
     def action_done(self) -> None:
-        self.tutor.store.lesson_completed(self.tutor.pack.id, self.lesson.slug)
-        self.notify(f"Marked “{self.lesson.title}” as done.")
+        self.services.store.lesson_completed(self.services.pack.id, self.lesson.slug)
+        safe.notify(self, f"Marked “{self.lesson.title}” as done.")
 
     def action_contents(self) -> None:
         viewer = self.query_one(LessonViewer)
@@ -136,16 +144,16 @@ class LessonScreen(TutorScreen[None]):
     def action_links(self) -> None:
         found = links(self.markdown)
         if not found:
-            self.notify("This lesson has no links.")
+            safe.notify(self, "This lesson has no links.")
             return
-        self.app.push_screen(LinksScreen(found), self._link_chosen)
+        self.services.navigate("links", links=found, on_result=self._link_chosen)
 
     def _link_chosen(self, url: str | None) -> None:
         if url:
-            self.tutor.confirm_open_url(url)
+            self.services.confirm_open_url(url)
 
     def on_lesson_viewer_link_requested(self, event: LessonViewer.LinkRequested) -> None:
-        self.tutor.confirm_open_url(event.href)
+        self.services.confirm_open_url(event.href)
 
     # -- live demos (tutor.ui.lab) ------------------------------------------------------
 
@@ -162,12 +170,12 @@ class LessonScreen(TutorScreen[None]):
         """Open the demo on screen (a picker if several are), else the next one below."""
         cards = demo_cards_in_view(self.query_one(LessonViewer))
         if not cards:
-            self.notify("No live demo below this point in the lesson.")
+            safe.notify(self, "No live demo below this point in the lesson.")
         elif len(cards) == 1:
             self.open_demo(cards[0].info.index)
         else:
             infos = [card.info for card in cards]
-            self.app.push_screen(DemoPicker(infos), self._demo_picked)
+            self.services.navigate("demo_picker", cards=infos, on_result=self._demo_picked)
 
     def _demo_picked(self, index: int | None) -> None:
         if index is not None:
@@ -176,8 +184,8 @@ class LessonScreen(TutorScreen[None]):
     def open_demo(self, index: int) -> None:
         """The demo's instrument, over the lesson: esc comes back to this very place."""
         self.save()
-        open_lesson_demo(self.tutor, self.lesson, index)
+        open_lesson_demo(self.services, self.lesson, index)
 
     def action_quiz(self) -> None:
         self.save()
-        self.tutor.open_quiz(self.lesson.slug)
+        self.services.navigate("quiz", slug=self.lesson.slug)
