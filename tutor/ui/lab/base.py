@@ -144,7 +144,7 @@ class InstrumentScreen(TutorScreen[None]):
 
     def show_model_status(self, status: ServiceStatus) -> None:
         """The status line: shown while the model loads or after a failure, hidden when ready."""
-        if status.state == "loading":
+        if status.state in ("loading", "idle"):  # idle: this screen's first call starts it
             self.set_status(
                 Text("Loading the model… the first time takes a few seconds. "
                      "The rest of the app keeps working (esc: back).")

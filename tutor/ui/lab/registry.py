@@ -38,6 +38,11 @@ class DemoSpec:
     seed: int | None = None
     max_tokens: int | None = None
 
+    def sampling_settings(self) -> dict[str, float | int]:
+        names = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed")
+        found = {name: getattr(self, name) for name in names}
+        return {name: value for name, value in found.items() if value is not None}
+
 
 @dataclass(frozen=True)
 class DemoContext:

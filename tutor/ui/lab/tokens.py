@@ -107,6 +107,7 @@ class TokensScreen(InstrumentScreen):
     PREDICT_HINT = "a number, e.g. 12"
 
     pieces: list[TokenPiece] | None = None
+    asked: str | None = None  # the text last sent to the tokenizer
 
     def compose_body(self) -> ComposeResult:
         yield Input(self.spec.prompt, placeholder="type any text", id="tokens-text",
@@ -120,11 +121,12 @@ class TokensScreen(InstrumentScreen):
         self.tokenize(self.spec.prompt)
 
     def tokenize(self, text: str) -> None:
+        self.asked = text
         self.refresh_view()
         self.run_model(lambda client: client.tokenize(text), lambda p: TokensReady(text, p))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "tokens-text":
+        if event.input.id == "tokens-text" and event.value != self.asked:
             self.tokenize(event.value)
 
     def on_tokens_ready(self, message: TokensReady) -> None:
