@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
@@ -36,6 +36,8 @@ InstrumentScreen .lab-title { height: 1; padding: 0 1; background: $boost; }
 InstrumentScreen .lab-status { height: auto; padding: 0 1; display: none; }
 InstrumentScreen .lab-status.-shown { display: block; }
 InstrumentScreen .lab-body { height: 1fr; padding: 0 1; }
+InstrumentScreen .lab-field { height: 1; }
+InstrumentScreen .lab-label { width: auto; padding: 0 1 0 0; text-style: bold; }
 InstrumentScreen Input.lab-input { border: none; height: 1; padding: 0 1; background: $boost; }
 InstrumentScreen Input.lab-input:focus { background: $boost; text-style: bold; }
 """
@@ -108,6 +110,13 @@ class InstrumentScreen(TutorScreen[None]):
     def compose_body(self) -> ComposeResult:
         """The instrument's own widgets."""
         yield from ()
+
+    def field(self, label: str, field: Input) -> Horizontal:
+        """A one-line text field with its label in front (it reads as a field without colour)."""
+        field.add_class("lab-input")
+        return Horizontal(
+            Static(Text(f"{label}:"), classes="lab-label"), field, classes="lab-field"
+        )
 
     def title_text(self) -> Text:
         entry = instrument(self.spec.kind)

@@ -141,13 +141,13 @@ class NextTokenScreen(InstrumentScreen):
         self.lookup: list[Lookup] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.prompt, placeholder="a prompt; enter: run", id="next-prompt",
-                    classes="lab-input")  # fmt: skip
+        prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="next-prompt")
+        yield self.field("Prompt", prompt)
         yield CandidateBars(id="next-bars")
         yield Static(id="next-summary")
         yield Static(id="next-verdict")
-        yield Input(placeholder="/ then type any token; enter: its rank", id="next-lookup",
-                    classes="lab-input")  # fmt: skip
+        lookup = Input(placeholder="press / then type a token; enter: its rank", id="next-lookup")
+        yield self.field("Look up", lookup)
         yield Static(id="next-lookup-result")
 
     def start(self) -> None:

@@ -214,8 +214,8 @@ class SamplerScreen(InstrumentScreen):
         self.prompt = spec.prompt
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.prompt, placeholder="a prompt; enter: run", id="sampler-prompt",
-                    classes="lab-input")  # fmt: skip
+        prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="sampler-prompt")
+        yield self.field("Prompt", prompt)
         yield Static(id="sampler-settings")
         yield Static(id="sampler-chain")
         yield ProbabilityBars(id="sampler-bars", label_width=12, bar_width=20)

@@ -110,8 +110,9 @@ class TokensScreen(InstrumentScreen):
     asked: str | None = None  # the text last sent to the tokenizer
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.prompt, placeholder="type any text", id="tokens-text",
-                    classes="lab-input")  # fmt: skip
+        yield self.field(
+            "Text", Input(self.spec.prompt, placeholder="type any text", id="tokens-text")
+        )
         yield Static(id="tokens-counts")
         yield TokenCursor(id="tokens-strip")
         yield Static(id="tokens-detail")
