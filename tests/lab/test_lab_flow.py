@@ -3,15 +3,17 @@ and back, demo cards open their instrument and esc comes back to the same place.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets import Input
 
 from tests.fakes import FakeModelClient
 from tests.lab.helpers import open_spec, press, settle
 from tests.lab.screen_text import flat_text, screen_text
-from tests.ui.conftest import RecordingApp
+from tests.ui.conftest import UI_PACK, RecordingApp
 from tutor.ui.lab.next_token import NextTokenScreen
 from tutor.ui.lab.registry import INSTRUMENTS
 from tutor.ui.lab.tokens import TokensScreen
@@ -158,3 +160,46 @@ async def test_a_guess_is_judged_after_it_is_given(fake_app: RecordingApp) -> No
         assert isinstance(screen, TokensScreen)
         assert screen.verdict is not None and screen.verdict.correct
         assert "You guessed 3; the tokenizer made 3" in flat_text(fake_app)
+
+
+TWO_DEMOS = """+++
+title = "Second steps"
+summary = "Lesson number 2."
+minutes = 10
+objectives = ["Reach lesson 2"]
++++
+
+# Second steps
+
+Two demos, close together.
+
+```demo
+kind = "next-token"
+prompt = "The cat sat on the"
+```
+
+```demo
+kind = "attention"
+prompt = "The trophy did not fit."
+```
+"""
+
+
+async def test_t_with_two_demos_on_screen_asks_which(make_app: MakeApp, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(UI_PACK, pack)
+    (pack / "lessons" / "02-second-steps.md").write_text(TWO_DEMOS)
+    app = make_app(pack)
+    app.model_service = ModelService(FakeModelClient)
+    async with app.run_test(size=SIZE) as pilot:
+        app.navigate("lesson", slug="second-steps")
+        await settle(pilot)
+        lesson = app.screen
+        await press(pilot, "t")
+        assert type(app.screen).__name__ == "DemoPicker"
+        assert "Next token" in flat_text(app) and "Attention" in flat_text(app)
+        await press(pilot, "down", "enter")
+        assert type(app.screen).__name__ == "NotBuiltScreen"
+        assert "Attention: not in this version" in flat_text(app)
+        await press(pilot, "escape")
+        assert app.screen is lesson

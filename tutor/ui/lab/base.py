@@ -142,8 +142,12 @@ class InstrumentScreen(TutorScreen[None]):
             )
 
     def on_unmount(self) -> None:
+        """Leaving the screen: stop following the model and cancel this screen's call."""
         if self._unsubscribe is not None:
             self._unsubscribe()
+        running = [w for w in self.workers if w.node is self and w.is_running]
+        if running:
+            self.service.cancel()
 
     def start(self) -> None:
         """First request of the instrument (called on mount)."""
