@@ -38,13 +38,6 @@ def rank_of(logits: np.ndarray, token_id: int) -> int:
     return 1 + int((logits > logits[token_id]).sum())
 
 
-def percent(p: float) -> str:
-    """A probability as a percentage, with enough digits to tell tiny ones apart."""
-    if p >= 0.001:
-        return f"{p:.1%}"
-    return f"{p * 100:.1e}%"
-
-
 def bar_rows(dist: NextTokenDistribution, shown: int) -> list[BarRow]:
     """One bar per candidate: probability as bar and percent, then logit and rank."""
     return [
@@ -74,13 +67,13 @@ class Lookup:
 
 
 def lookup_line(found: list[Lookup]) -> Text:
-    """The look-up results, one ``“text” → id, rank, p`` per variant tried."""
+    """The look-up results, one line per variant tried: text, rank, probability, id."""
     line = Text()
     for i, item in enumerate(found):
         if i:
-            line.append("  ·  ")
+            line.append("\n")
         line.append(f"“{visible(item.token.text)}”", style="bold")
-        line.append(f" id {item.token.id}, rank {item.rank:,}, p {percent(item.prob)}")
+        line.append(f"  rank {item.rank:,}  p {item.prob:.2g}  (id {item.token.id})")
     return line
 
 
@@ -126,7 +119,7 @@ class NextTokenScreen(InstrumentScreen):
     ]
     DEFAULT_CSS = """
     NextTokenScreen #next-summary { height: 1; margin: 1 0 0 0; }
-    NextTokenScreen #next-lookup-result { height: 1; }
+    NextTokenScreen #next-lookup-result { height: auto; max-height: 2; }
     NextTokenScreen #next-verdict { height: auto; }
     NextTokenScreen #next-bars { height: 12; margin: 1 0 0 0; }
     """
@@ -282,5 +275,6 @@ class NextTokenScreen(InstrumentScreen):
             text.append(f"Yours is #{ranks[0]}.")
         elif not ranks:
             text.append(f"Yours is not in the top {len(self.dist.top)}; its rank is below.")
+            self.query_one("#next-lookup", Input).value = guess.strip()
             self.look_up(guess.strip())
         return Verdict(top, correct, text)
