@@ -108,3 +108,17 @@ async def test_a_worker_killed_mid_call(make_app: MakeApp, tiny: Path) -> None:
         before = viewer.scroll_y
         await press(pilot, "end")
         assert viewer.scroll_y > before
+
+
+async def test_tokens_show_byte_fallback_pieces(make_app: MakeApp, tiny: Path) -> None:
+    """The tiny vocabulary has no 'é': it becomes raw byte tokens, and the cursor says so."""
+    app = make_app(model=str(tiny))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="tokens", prompt="é")
+        screen = app.screen
+        assert isinstance(screen, TokensScreen) and screen.pieces
+        fallback = [i for i, p in enumerate(screen.pieces) if p.byte_fallback]
+        assert len(fallback) == 2  # é is two UTF-8 bytes
+        await press(pilot, "tab", *["right"] * fallback[0])
+        shown = flat_text(app)
+        assert "byte-fallback token" in shown and "bytes c3" in shown
