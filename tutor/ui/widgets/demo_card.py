@@ -58,6 +58,7 @@ def card_text(info: CardInfo) -> Text:
         text.append("enter: try it", style="bold")
         if info.predict:
             text.append(" · you predict first, then see the answer")
+        text.append(" · tab: next demo · t: try the one on screen", style="dim")
     return text
 
 
