@@ -89,3 +89,24 @@ def test_lesson_demo_card_focused(snap_compare: SnapCompare, fake_app: Recording
         await settle(pilot)
 
     assert snap_compare(fake_app, run_before=run)
+
+
+def test_sampler(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
+    """Settings (top-k selected, ›, reverse), the chain table (5 stages: kept, removed,
+    entropy, top p), the top 8 tokens: bars with before → after, or ✗ and the stage."""
+
+    async def run(pilot: Pilot[None]) -> None:
+        await open_spec(pilot, kind="sampling", prompt="The cat sat on the")
+        await press(pilot, "k", "left", "left", "left", "left")
+
+    assert snap_compare(fake_app, run_before=run)
+
+
+def test_sampler_draws(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
+    """After d: the histogram of 100 draws with seed 1, ┃ at each expected count."""
+
+    async def run(pilot: Pilot[None]) -> None:
+        await open_spec(pilot, kind="sampling", prompt="The cat sat on the")
+        await press(pilot, "d")
+
+    assert snap_compare(fake_app, run_before=run)

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from tutor.explain.sampling import entropy_bits
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
 from tutor.ui.lab.base import InstrumentScreen, Verdict
 from tutor.ui.widgets.bars import BarRow, ProbabilityBars
@@ -25,12 +26,6 @@ from tutor.ui.widgets.token_strip import visible
 
 SHOWN = 12  # rows of bars that fit at 80x24 with the prompt, summary and look-up lines
 TOP_N = 20
-
-
-def entropy_bits(probs: np.ndarray) -> float:
-    """Shannon entropy in bits: -sum p log2 p over the tokens with p > 0."""
-    p = probs[probs > 0]
-    return float(-(p * np.log2(p)).sum())
 
 
 def rank_of(logits: np.ndarray, token_id: int) -> int:

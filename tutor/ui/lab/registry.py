@@ -86,7 +86,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             "sampling",
             "Sampler lab",
             "The sampler chain, stage by stage, and 100 draws",
-            None,  # "tutor.ui.lab.sampler:SamplerScreen" once tutor.explain.sampling lands
+            "tutor.ui.lab.sampler:SamplerScreen",
         ),
         Instrument(
             "generation",

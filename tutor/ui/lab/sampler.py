@@ -20,8 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Static
-from tutor.explain.sampling import Stage, entropy_bits, sampler_chain
 
+from tutor.explain.sampling import Stage, entropy_bits, sampler_chain
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
 from tutor.ui.lab.base import InstrumentScreen, Verdict
 from tutor.ui.widgets.bars import BarRow, ProbabilityBars
@@ -215,6 +215,7 @@ class SamplerScreen(InstrumentScreen):
 
     def compose_body(self) -> ComposeResult:
         prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="sampler-prompt")
+        prompt.can_focus = False  # keys go to the knobs until e asks to edit the prompt
         yield self.field("Prompt", prompt)
         yield Static(id="sampler-settings")
         yield Static(id="sampler-chain")
@@ -223,7 +224,6 @@ class SamplerScreen(InstrumentScreen):
         yield Static(id="sampler-verdict")
 
     def start(self) -> None:
-        self.set_focus(None)
         self.fetch(self.prompt)
 
     def fetch(self, prompt: str) -> None:
@@ -335,11 +335,18 @@ class SamplerScreen(InstrumentScreen):
         self.action_draw()
 
     def action_edit(self) -> None:
-        self.query_one("#sampler-prompt", Input).focus()
+        prompt = self.query_one("#sampler-prompt", Input)
+        prompt.can_focus = True
+        prompt.focus()
+
+    def stop_editing(self) -> None:
+        prompt = self.query_one("#sampler-prompt", Input)
+        prompt.can_focus = False
+        self.set_focus(None)
 
     def action_back(self) -> None:
         if isinstance(self.focused, Input):
-            self.set_focus(None)
+            self.stop_editing()
             return
         super().action_back()
 
@@ -353,7 +360,7 @@ class SamplerScreen(InstrumentScreen):
         self.dist, self.stages, self.drawn = None, None, None
         self.refresh_view()
         self.fetch(event.value)
-        self.set_focus(None)
+        self.stop_editing()
 
     # -- predict, then reveal ------------------------------------------------------------------
 
