@@ -251,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         register(sub)
+    from tutor.plain import inside
+
+    inside.register(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Plain-terminal front ends (no Textual): quiz, review, read and the lab commands."""
