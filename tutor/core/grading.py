@@ -190,9 +190,49 @@ def normalise(text: str) -> str:
 
 
 def _accepted(given: str, accepted: Sequence[str]) -> bool:
-    """Whether a typed answer equals one of the accepted answers after normalising both."""
+    """Whether a typed answer equals one of the accepted answers after normalising both,
+    or is an accepted answer followed by its own acronym in brackets ("long short-term
+    memory (LSTM)"): a learner who adds the abbreviation has not answered differently."""
     mine = normalise(given)
-    return bool(mine) and any(mine == normalise(answer) for answer in accepted)
+    if not mine:
+        return False
+    if any(mine == normalise(answer) for answer in accepted):
+        return True
+    split = _ACRONYM_TAIL.fullmatch(mine)
+    if split is None:
+        return False
+    words, acronym = normalise(split.group("words")), split.group("acronym")
+    return is_acronym(acronym, words) and any(words == normalise(a) for a in accepted)
+
+
+# An answer ending in one bracketed word, as normalise() leaves it (casefolded, and the closing
+# bracket gone with the trailing punctuation): "grouped-query attention (gqa".
+_ACRONYM_TAIL = re.compile(r"(?P<words>.*\S)\s*\((?P<acronym>[^\W_]{2,12})\)?")
+# Short words an acronym usually skips: RLHF is "reinforcement learning from human feedback".
+_SKIPPABLE = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to"})
+_WORD_SPLIT = re.compile(r"[\s\-\u2010-\u2015/]+")
+
+
+def is_acronym(acronym: str, phrase: str) -> bool:
+    """Whether ``acronym`` spells the initials of ``phrase``'s words (split at spaces and
+    hyphens), short words such as "of" or "from" being optional and a plural "s" allowed:
+    GQA for "grouped-query attention", MoE for "mixture of experts", LLMs for "large language
+    models"."""
+    letters = acronym.casefold()
+    words = [w for w in _WORD_SPLIT.split(phrase.casefold()) if w]
+    if _spells(letters, words):
+        return True
+    return letters.endswith("s") and _spells(letters[:-1], words)
+
+
+def _spells(letters: str, words: list[str]) -> bool:
+    """True when the letters are the words' initials in order, skippable words optional."""
+    if not words:
+        return not letters
+    first, rest = words[0], words[1:]
+    if letters and letters[0] == first[0] and _spells(letters[1:], rest):
+        return True
+    return first in _SKIPPABLE and _spells(letters, rest)
 
 
 def short_matches(question: ShortQuestion, given: str) -> bool:
