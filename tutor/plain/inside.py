@@ -31,9 +31,9 @@ from tutor.explain import attention as A
 from tutor.explain import embeddings as E
 from tutor.explain import heads as Hd
 from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
+from tutor.ui.drawing import shade, shade_legend, token_label
 
 Handler = Callable[[argparse.Namespace], int]
-SHADES = " ░▒▓█"
 BAD_INPUT = 2
 
 
@@ -155,30 +155,20 @@ def cmd_attention(args: argparse.Namespace) -> int:
     layer = args.layer if args.layer is not None else 0
     matrix = weights[layer, args.head] if args.head is not None else weights[layer].mean(axis=0)
     which = f"head {args.head}" if args.head is not None else "mean over heads"
-    print(f"layer {layer}, {which} (row = query token, column = key token; █ = 1, blank = 0)")
+    print(f"layer {layer}, {which} (row = query token, column = key token)")
+    print(shade_legend())
     print(heatmap_text(tokens, matrix))
     return 0
 
 
 def heatmap_text(tokens: Sequence[str], matrix: np.ndarray) -> str:
     """Rows of shaded cells (two characters each), labelled with the query tokens."""
-    width = min(12, max(len(_label(t)) for t in tokens))
+    width = min(12, max(len(token_label(t)) for t in tokens))
     lines = []
     for i, token in enumerate(tokens):
         cells = "".join(shade(float(v)) * 2 for v in matrix[i, : len(tokens)])
-        lines.append(f"{i:3d} {_label(token)[:width]:<{width}} {cells}")
+        lines.append(f"{i:3d} {token_label(token)[:width]:<{width}} {cells}")
     return "\n".join(lines)
-
-
-def shade(value: float) -> str:
-    """One of ' ░▒▓█' for a weight in [0, 1] (anything above 0 gets at least ░)."""
-    if value <= 0.0:
-        return SHADES[0]
-    return SHADES[min(4, 1 + int(value * 4 - 1e-9))]
-
-
-def _label(token: str) -> str:
-    return token.replace("\n", "\\n").replace(" ", "·") or "∅"
 
 
 def _print_named_heads(weights: np.ndarray, n_kv: int) -> None:
@@ -228,7 +218,7 @@ def _by_hand(client: Any, args: argparse.Namespace, n_layers: int) -> int:
     for s, tok in enumerate(tokens):
         masked = "-inf" if math.isinf(walk.masked[s]) else f"{walk.masked[s]:.3f}"
         print(
-            f"{s:3d} {_label(tok)[:12]:<12} {walk.dots[s]:9.3f} {walk.scaled[s]:8.3f} "
+            f"{s:3d} {token_label(tok)[:12]:<12} {walk.dots[s]:9.3f} {walk.scaled[s]:8.3f} "
             f"{masked:>8} {walk.weights[s]:8.4f} {engine_row[s]:10.4f}"
         )
     print(f"largest difference in this row: {A.max_abs_diff(walk.weights, engine_row):.2e}")
@@ -327,8 +317,10 @@ def cmd_lens(args: argparse.Namespace) -> int:
         return 0
     for pos in positions:
         kl = grid.kl_last[pos]
-        print(f"after {pos} {_label(tokens[pos])!r} (last layer vs the model: KL {kl:.1e})")
+        print(f"after {pos} {token_label(tokens[pos])!r} (last layer vs the model: KL {kl:.1e})")
         for layer in range(n_layers):
-            guesses = ", ".join(f"{_label(g['text'])} {g['prob']:.2f}" for g in top(layer, pos)[:3])
+            guesses = ", ".join(
+                f"{token_label(g['text'])} {g['prob']:.2f}" for g in top(layer, pos)[:3]
+            )
             print(f"  layer {layer:2d}: {guesses}")
     return 0
