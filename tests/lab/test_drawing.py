@@ -27,7 +27,8 @@ def test_window_follows_the_focus() -> None:
 
 def test_token_labels_show_spaces_and_newlines() -> None:
     assert token_label(" cat") == "·cat"
-    assert token_label("\n") == "\\n"
+    assert token_label("\n") == "⏎"
+    assert token_label("\x1b[31m") == "␛[31m"
     assert token_label("") == "∅"
 
 

@@ -31,10 +31,14 @@ def shade_legend() -> str:
     return "blank <0.05  ░ <0.25  ▒ <0.5  ▓ <0.75  █ ≥0.75"
 
 
+_VISIBLE = str.maketrans({" ": "·", "\n": "⏎", "\t": "→", "\r": "␍"})
+
+
 def token_label(token: str) -> str:
-    """A token as one visible line: spaces as '·', newlines as '\\n', empty as '∅'."""
-    shown = token.replace("\n", "\\n").replace("\t", "\\t").replace(" ", "·")
-    return shown or "∅"
+    """A token as one visible line: '·' space, '⏎' newline, '→' tab, other control characters
+    as their Unicode pictures, '∅' for an empty piece (nothing reaches the terminal raw)."""
+    shown = token.translate(_VISIBLE)
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else c for c in shown) or "∅"
 
 
 def bar(value: float, width: int) -> str:
@@ -96,6 +100,8 @@ def _to_cells(points: np.ndarray, width: int, height: int) -> list[tuple[int, in
 
 
 def _place_label(text: list[list[str | None]], cx: int, cy: int, label: str, width: int) -> None:
+    """Write ``label`` right of the dot, else left of it, else cut to the free cells on the
+    right (an ellipsis marks the cut)."""
     label = label[:16]
     for start in (cx + 1, cx - len(label)):
         if start < 0 or start + len(label) > width:
@@ -104,3 +110,10 @@ def _place_label(text: list[list[str | None]], cx: int, cy: int, label: str, wid
             for k, ch in enumerate(label):
                 text[cy][start + k] = ch
             return
+    free = 0
+    while cx + 1 + free < width and text[cy][cx + 1 + free] is None:
+        free += 1
+    if free >= 3:
+        cut = label[: free - 1] + "…" if free < len(label) else label
+        for k, ch in enumerate(cut):
+            text[cy][cx + 1 + k] = ch

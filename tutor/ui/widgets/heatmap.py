@@ -57,7 +57,7 @@ def render_heatmap(
     return out
 
 
-class Heatmap(Widget):
+class Heatmap(Widget, can_focus=True):
     """Shows one (T, T) attention matrix with a cursor row; the screen moves the cursor."""
 
     DEFAULT_CSS = """
