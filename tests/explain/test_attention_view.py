@@ -8,7 +8,8 @@ from tutor.runtime.client import ModelClient
 
 
 def test_packed_view_matches_full_capture(tiny: ModelClient) -> None:
-    prompt = "the cat sat on the mat, the hat"  # several ubatches of 8
+    # two ubatches of 32 (4 × the client's attention_ubatch of 8)
+    prompt = "the cat sat on the mat, the hat sat on the cat; the mat sat on the hat"
     view = tiny.attention_view(prompt)
     full = tiny.attention(prompt).weights  # (L, H, T, T) float32
     assert view.packed.dtype == np.float16
