@@ -109,6 +109,8 @@ def attention_rows(rounds: int) -> tuple[list[tuple[str, float, str]], float, fl
     rows: list[tuple[str, float, str]] = []
     with ModelClient() as client:
         client.start()
+        client.next_token("Hello")
+        base = _vm_hwm_mb() + (_vm_hwm_mb(client.pid) if client.pid else float("nan"))
         view = None
         for n_tokens, target in ((64, "≤ 1"), (256, "≤ 3")):
             prompt = prompt_of(client, n_tokens)
@@ -122,6 +124,7 @@ def attention_rows(rounds: int) -> tuple[list[tuple[str, float, str]], float, fl
         rows.append(("switch layer/head, 256 tokens (ms)", switch_ms(view), "≤ 50"))
         app_peak = _vm_hwm_mb()
         worker_peak = _vm_hwm_mb(client.pid) if client.pid else float("nan")
+    rows.append(("app + worker before any view (MB)", base, "(for reference)"))
     return rows, app_peak, worker_peak
 
 
