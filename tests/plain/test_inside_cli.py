@@ -91,3 +91,17 @@ def test_embed_json_on_default_model(capsys: pytest.CaptureFixture[str]) -> None
 def test_embed_needs_two_texts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "embed", "cat", "--model", str(tmp_path / "none.gguf"))
     assert code == 2 and err == "error: give at least two non-empty texts to compare\n"
+
+
+def test_heatmap_text_keeps_the_last_keys_that_fit() -> None:
+    import numpy as np
+
+    from tutor.plain.inside import heatmap_text
+
+    n = 30
+    m = np.tril(np.ones((n, n))) / np.arange(1, n + 1)[:, None]
+    text = heatmap_text([f"t{i}" for i in range(n)], m, columns=10)
+    lines = text.splitlines()
+    assert lines[-1] == "(keys 20 to 29 shown; --json has them all)"
+    assert lines[0].rstrip() == "  0 t0"  # its only key (0) is outside the window
+    assert lines[29].endswith("░░" * 10)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -161,13 +162,21 @@ def cmd_attention(args: argparse.Namespace) -> int:
     return 0
 
 
-def heatmap_text(tokens: Sequence[str], matrix: np.ndarray) -> str:
-    """Rows of shaded cells (two characters each), labelled with the query tokens."""
+def heatmap_text(tokens: Sequence[str], matrix: np.ndarray, columns: int | None = None) -> str:
+    """Rows of shaded cells (two characters each), labelled with the query tokens.
+
+    Only the last ``columns`` keys fit the terminal (default: its width); a note says which.
+    """
     width = min(12, max(len(token_label(t)) for t in tokens))
+    if columns is None:
+        columns = max(8, (shutil.get_terminal_size().columns - width - 5) // 2)
+    start = max(0, len(tokens) - columns)
     lines = []
     for i, token in enumerate(tokens):
-        cells = "".join(shade(float(v)) * 2 for v in matrix[i, : len(tokens)])
+        cells = "".join(shade(float(v)) * 2 for v in matrix[i, start : len(tokens)])
         lines.append(f"{i:3d} {token_label(token)[:width]:<{width}} {cells}")
+    if start:
+        lines.append(f"(keys {start} to {len(tokens) - 1} shown; --json has them all)")
     return "\n".join(lines)
 
 
