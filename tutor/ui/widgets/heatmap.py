@@ -3,8 +3,8 @@
 Rows are query tokens, columns key tokens. The row labels carry the token text; the header
 carries key indices every five columns (the screen's bars for the cursor row name each
 column). Long prompts are windowed around the cursor instead of squashed:
-the visible rows and columns follow it. Colour (a blue ramp) is added when the terminal has it,
-but the characters alone carry the magnitude.
+the visible rows and columns follow it. A blue ramp colours the cells (Textual greys it out
+under NO_COLOR); the characters alone carry the magnitude.
 """
 
 from __future__ import annotations
@@ -89,5 +89,4 @@ class Heatmap(Widget, can_focus=True):
             cursor=self.cursor,
             rows=max(1, size.height - 1),
             columns=columns,
-            colour=not self.app.no_color if hasattr(self.app, "no_color") else True,
         )
