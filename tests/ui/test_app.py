@@ -22,6 +22,7 @@ from tutor.ui.screens.lesson import LessonScreen, LessonViewer
 from tutor.ui.screens.links import ConfirmOpenScreen, LinksScreen
 from tutor.ui.screens.outline import OutlineScreen
 from tutor.ui.screens.too_small import TooSmallScreen
+from tutor.ui.widgets.demo_card import DemoCard, card_text
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RecordingApp]
@@ -138,14 +139,14 @@ async def test_hostile_text_is_shown_literally(make_app: MakeApp) -> None:
         assert "␛[31mred" in shown
 
 
-async def test_demo_hook_is_marked(make_app: MakeApp) -> None:
+async def test_demo_hook_is_a_live_demo_card(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         await pilot.pause()
-        source = app.screen.query_one(LessonViewer).document.source
-        assert "Live demo: tokens" in source
-        assert "```demo" not in source
+        cards = list(app.screen.query_one(LessonViewer).query(DemoCard))
+        assert [card.info.title for card in cards] == ["Tokens"]
+        assert "The cat sat." in card_text(cards[0].info).plain
 
 
 def help_text(app: RecordingApp) -> str:

@@ -22,6 +22,7 @@ from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
+from tutor.ui.model_service import ModelService
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class TutorApp(App[None]):
         self.notices = notices
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
-        self._model: ModelClient | None = None
+        self.model_service = ModelService(self._new_client)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
@@ -77,17 +78,18 @@ class TutorApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_unmount(self) -> None:
-        if self._model is not None:
-            self._model.close()
+        self.model_service.close()
         self.store.close()
 
     def model_client(self) -> ModelClient:
-        """The one model worker the app's screens share, created on first use."""
-        if self._model is None:
-            from tutor.runtime import ModelClient  # numpy and the runtime load on first use
+        """The one model worker the app's screens share (the model service's), made on first use."""
+        client: ModelClient = self.model_service.client
+        return client
 
-            self._model = ModelClient(self.model_spec)
-        return self._model
+    def _new_client(self) -> ModelClient:
+        from tutor.runtime import ModelClient  # numpy and the runtime load on first use
+
+        return ModelClient(self.model_spec)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where any failed background task becomes a readable dialog."""

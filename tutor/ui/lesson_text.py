@@ -1,7 +1,9 @@
 """Turn a lesson body into what the Markdown widget shows.
 
-Demo hooks (```demo blocks) become a clearly marked box; links are listed so they can be
-opened from the keyboard, after confirmation.
+Demo hooks (```demo blocks) stay in the markdown as fenced blocks; the lesson's document draws
+each as a live demo card (``tutor.ui.widgets.demo_card``), found by the source line of its
+opening fence (``demo_lines``). Links are listed so they can be opened from the keyboard,
+after confirmation.
 """
 
 from __future__ import annotations
@@ -19,20 +21,15 @@ class Link:
     url: str
 
 
-def demo_box(demo: Demo) -> str:
-    """The markdown a demo hook is shown as."""
-    lines = [f"> **▶ Live demo: {demo.kind}**"]
-    if demo.prompt:
-        prompt = demo.prompt.replace("`", "'")
-        lines += [">", f"> Starts with: `{prompt}`"]
-    lines += [">", "> Live demos run on the model in a coming version of llm-tutor."]
-    return "\n".join(lines)
-
-
 def display_markdown(lesson: Lesson) -> str:
-    """The lesson body with each demo block replaced by its box."""
-    demos = iter(lesson.demos)
-    return DEMO_BLOCK.sub(lambda _m: demo_box(next(demos)), lesson.body)
+    """The markdown the lesson screen shows: the body, demo blocks included (drawn as cards)."""
+    return lesson.body
+
+
+def demo_lines(lesson: Lesson) -> dict[int, Demo]:
+    """The 0-based line of each demo block's opening fence in the body → its demo."""
+    starts = [lesson.body.count("\n", 0, m.start()) for m in DEMO_BLOCK.finditer(lesson.body)]
+    return dict(zip(starts, lesson.demos, strict=False))
 
 
 def links(markdown: str) -> list[Link]:

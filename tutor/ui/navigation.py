@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
 
+from tutor.ui.lab.registry import lab_routes
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -71,6 +73,9 @@ ROUTES: tuple[Route, ...] = (
         command="See the model the demos use, or restart it",
     ),
     Route("help", "Help", "tutor.ui.screens.help:HelpScreen", command="List every key"),
+    Route("lab", "Lab", "tutor.ui.lab.picker:LabScreen", command="Every instrument, for free play"),
+    Route("demo_picker", "Pick a demo", "tutor.ui.lab.picker:DemoPicker", in_help=False),
+    *lab_routes(),  # one per demo kind: "lab.tokens", "lab.next-token", ... (lab registry)
     Route("error", "Error", "tutor.ui.screens.error:ErrorScreen", in_help=False),
     Route("too_small", "Too small", "tutor.ui.screens.too_small:TooSmallScreen", in_help=False),
 )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tutor.core.progress import ProgressStore
     from tutor.core.settings import Settings
     from tutor.runtime import ModelClient
+    from tutor.ui.model_service import ModelService
 
 
 class AppServices(Protocol):
@@ -37,6 +38,10 @@ class AppServices(Protocol):
 
     def model_client(self) -> ModelClient:
         """The one model worker the app's screens share, created (not started) on first use."""
+
+    @property
+    def model_service(self) -> ModelService:
+        """The model service that owns that client: lab instruments call the model through it."""
 
     def navigate(
         self,

@@ -10,12 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Markdown, MarkdownViewer, Static
+from textual.widgets.markdown import MarkdownTableOfContents
 
 from tutor.core.pack import Lesson
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+from tutor.ui.lab.picker import card_infos, demo_cards_in_view, open_lesson_demo
 from tutor.ui.lesson_text import display_markdown, links
 from tutor.ui.services import AppServices
+from tutor.ui.widgets.demo_card import CardInfo, DemoCard, LessonDocument
 
 SAVE_EVERY_SECONDS = 30.0
 
@@ -29,6 +32,17 @@ class LessonViewer(MarkdownViewer):
         def __init__(self, href: str) -> None:
             super().__init__()
             self.href = href
+
+    def __init__(self, cards: dict[int, CardInfo] | None = None, **kwargs: Any) -> None:
+        super().__init__(None, **kwargs)
+        self.cards = cards or {}
+
+    def compose(self) -> ComposeResult:
+        """The lesson document draws ```demo blocks as live demo cards."""
+        document = LessonDocument(self.cards, open_links=False)
+        document.can_focus = True
+        yield document
+        yield MarkdownTableOfContents(document)
 
     async def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         message.stop()
@@ -47,6 +61,7 @@ class LessonScreen(TutorScreen[None]):
         Binding("c", "contents", "Contents", id="lesson.contents"),
         Binding("l", "links", "Links", id="lesson.links"),
         Binding("q", "quiz", "Quiz", id="lesson.quiz"),
+        Binding("t", "try_it", "Try", id="lesson.try"),
     ]
 
     @classmethod
@@ -63,7 +78,9 @@ class LessonScreen(TutorScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self._heading(), id="lesson-heading")
-        yield LessonViewer(None, show_table_of_contents=False, open_links=False, id="viewer")
+        yield LessonViewer(
+            card_infos(self.lesson), show_table_of_contents=False, open_links=False, id="viewer"
+        )
         yield Footer(show_command_palette=False)
 
     def _heading(self) -> Text:
@@ -137,6 +154,37 @@ class LessonScreen(TutorScreen[None]):
 
     def on_lesson_viewer_link_requested(self, event: LessonViewer.LinkRequested) -> None:
         self.services.confirm_open_url(event.href)
+
+    # -- live demos (tutor.ui.lab) ------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "try_it":
+            return bool(self.lesson.demos)
+        return True
+
+    def on_demo_card_chosen(self, event: DemoCard.Chosen) -> None:
+        event.stop()
+        self.open_demo(event.card.info.index)
+
+    def action_try_it(self) -> None:
+        """Open the demo on screen (a picker if several are), else the next one below."""
+        cards = demo_cards_in_view(self.query_one(LessonViewer))
+        if not cards:
+            safe.notify(self, "No live demo below this point in the lesson.")
+        elif len(cards) == 1:
+            self.open_demo(cards[0].info.index)
+        else:
+            infos = [card.info for card in cards]
+            self.services.navigate("demo_picker", cards=infos, on_result=self._demo_picked)
+
+    def _demo_picked(self, index: int | None) -> None:
+        if index is not None:
+            self.open_demo(index)
+
+    def open_demo(self, index: int) -> None:
+        """The demo's instrument, over the lesson: esc comes back to this very place."""
+        self.save()
+        open_lesson_demo(self.services, self.lesson, index)
 
     def action_quiz(self) -> None:
         self.save()

@@ -80,9 +80,9 @@ class ModelScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load(self, restart: bool) -> None:
         """Start (or restart) the worker process; runs off the UI thread."""
-        client = self.services.model_client()
+        service = self.services.model_service  # so the lab's status lines follow it too
         try:
-            info = client.restart() if restart else client.start()
+            info = service.restart() if restart else service.ensure_started().model_info
         except ModelRuntimeError as err:
             self.post_message(self.Failed(str(err)))
         else:

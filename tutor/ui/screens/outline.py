@@ -12,6 +12,7 @@ from tutor.core.pack import Lesson
 from tutor.core.progress import LessonProgress
 from tutor.core.session import due_count
 from tutor.ui.base import TutorScreen
+from tutor.ui.lab.picker import prediction_score
 
 TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
 STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
@@ -41,6 +42,7 @@ class OutlineScreen(TutorScreen[None]):
         Binding("q", "quiz", "Quiz", id="outline.quiz"),
         Binding("r", "review", "Review due", id="outline.review"),
         Binding("m", "model", "Model", id="outline.model"),
+        Binding("x", "lab", "Lab", id="outline.lab"),
         Binding("ctrl+q", "app.quit", "Quit", id="outline.quit"),  # shown here; works everywhere
     ]
 
@@ -86,6 +88,9 @@ class OutlineScreen(TutorScreen[None]):
         due = due_count(pack, self.services.store)
         if due:
             summary.append(f"  ·  {due} due", style="bold")
+        right, total = prediction_score(self.services.store, pack.id)
+        if total:
+            summary.append(f"  ·  predictions: {right} of {total} right")
         if last in {lesson.slug for lesson in pack.lessons}:
             summary.append(f"  ·  c: continue “{pack.lesson(last).title}”", style="dim")
         self.query_one("#summary", Static).update(summary)
@@ -113,3 +118,6 @@ class OutlineScreen(TutorScreen[None]):
 
     def action_model(self) -> None:
         self.services.navigate("model")
+
+    def action_lab(self) -> None:
+        self.services.navigate("lab")
