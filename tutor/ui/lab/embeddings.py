@@ -167,11 +167,11 @@ class EmbeddingsScreen(InstrumentScreen):
         picture = Text("PCA map (2 main directions)\n", style="dim")
         picture.append("\n".join(lines))
         chart.update(picture)
-        lines = neighbours_text(self.items, sim, self.selected)
+        below = neighbours_text(self.items, sim, self.selected)
         verdict = self.verdict_text()
         if verdict.plain:
-            lines = Text.assemble(verdict, "\n", lines)
-        near.update(lines)
+            below = Text.assemble(verdict, "\n", below)
+        near.update(below)
 
     # -- keys ------------------------------------------------------------------------------
 
