@@ -118,6 +118,7 @@ def attention_rows(rounds: int) -> tuple[list[tuple[str, float, str]], float, fl
             capture_and_paint(client, prompt)  # warm-up: creates the capture context
             times = []
             for _ in range(rounds):
+                view = None  # as the screen does: the old capture goes before the new arrives
                 seconds, view = capture_and_paint(client, prompt)
                 times.append(seconds)
             rows.append((f"capture + heatmap, {n_tokens} tokens (s)", _median(times), target))

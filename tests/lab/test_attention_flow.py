@@ -166,3 +166,17 @@ async def test_a_worker_killed_mid_capture(make_app: MakeApp, tiny: Path) -> Non
         assert app.model_service.client.pid != kills[0]
         await press(pilot, "right_square_bracket")
         assert screen.layer_i == 1
+
+
+async def test_induction_test_fills_the_overview(inside_app: RecordingApp) -> None:
+    async with inside_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="attention", prompt=PROMPT)
+        screen = inside_app.screen
+        assert isinstance(screen, AttentionScreen)
+        await press(pilot, "i")
+        assert screen.overview and screen.score == "induction"
+        assert screen.induction is not None and screen.induction.shape == (2, 4)
+        assert "induction score" in flat_text(inside_app)
+        assert inside_app.model_service.client.calls[-1] == "qk"
+        await press(pilot, "e", *"the dog", "enter")  # a new prompt keeps the head scores
+        assert screen.capture is not None and "induction" in screen.capture.scores

@@ -166,6 +166,7 @@ class AttentionScreen(InstrumentScreen):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.capture: Capture | None = None
+        self.induction: np.ndarray | None = None  # (layers, heads), once the test has run
         self.n_kv = 1
         self.layer_i = int(getattr(self.spec, "layer", None) or 0)
         self.head_i = int(getattr(self.spec, "head", None) or 0)
@@ -191,6 +192,8 @@ class AttentionScreen(InstrumentScreen):
     def fetch(self, prompt: str) -> None:
         """Capture ``prompt``'s attention (one model call; everything after is local)."""
         self.asked = prompt
+        if self.capture is not None and self.capture.prompt != prompt:
+            self.capture = None  # a 256-token capture is 18 MB: never hold two at once
         self.query_one("#att-info", Static).update(Text("Capturing attention…", style="dim"))
 
         def op(client: object) -> Capture:
@@ -204,11 +207,10 @@ class AttentionScreen(InstrumentScreen):
         self.model_answered()
         if message.capture.prompt != self.asked:
             return
-        old = self.capture
         self.capture = message.capture
         self.n_kv = message.capture.n_kv
-        if old is not None and "induction" in old.scores:
-            self.capture.scores["induction"] = old.scores["induction"]
+        if self.induction is not None:  # a property of the heads, not of the prompt
+            self.capture.scores["induction"] = self.induction
         view = self.capture.view
         self.layer_i = min(self.layer_i, view.n_layers - 1)
         self.head_i = min(self.head_i, view.n_heads - 1)
@@ -218,6 +220,7 @@ class AttentionScreen(InstrumentScreen):
 
     def on_induction_ready(self, message: InductionReady) -> None:
         self.model_answered()
+        self.induction = message.scores
         if self.capture is not None:
             self.capture.scores["induction"] = message.scores
             self.score = "induction"
