@@ -1,1 +1,1 @@
-"""Plain-terminal front ends (no Textual): quiz, review, read and the lab commands."""
+"""Plain-terminal front ends: everything the app does, without the full-screen UI."""

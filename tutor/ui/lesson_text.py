@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from tutor.core.pack import DEMO_BLOCK, Demo, Lesson
+from tutor.core.demo import DEMO_BLOCK, Demo
+from tutor.core.pack import Lesson
 
 
 @dataclass(frozen=True)

@@ -184,5 +184,6 @@ FREE_PLAY_PROMPTS = {
 
 
 def demo_spec(demo: Demo) -> DemoSpec:
-    """The spec of a lesson's demo block."""
-    return DemoSpec(kind=demo.kind, prompt=demo.prompt)
+    """The spec of a lesson's demo block (tutor.core.demo's DemoSpec has every field the
+    stand-in has, plus items, layer, head and the expectations)."""
+    return demo.spec  # type: ignore[return-value]
