@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
-from tutor.plain import check, doctor, progress, quiz, read
+from tutor.plain import check, doctor, inside, progress, quiz, read
 from tutor.plain.common import say, version
 from tutor.runtime import cli as runtime_cli
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.register(sub)
     read.register(sub)
     runtime_cli.register(sub)
+    inside.register(sub)
     return parser
 
 

@@ -77,3 +77,18 @@ def test_scores_on_hand_made_patterns() -> None:
     assert Hd.name_head(0.1, 0.95) == "first-token"
     assert Hd.name_head(0.7, 0.1) == "previous-token"
     assert Hd.name_head(0.1, 0.1, 0.9) == "induction"
+
+
+def test_packed_scores_equal_the_per_head_scores() -> None:
+    rng = np.random.default_rng(3)
+    n = 7
+    w = np.tril(rng.random((2, 3, n, n)))
+    w /= w.sum(axis=-1, keepdims=True)
+    rows, cols = np.tril_indices(n)
+    packed = w[..., rows, cols]  # (2, 3, n(n+1)/2)
+    scores = Hd.packed_scores(packed, n)
+    for layer in range(2):
+        for head in range(3):
+            one = Hd.head_scores(w[layer, head])
+            for name in ("first", "previous", "entropy"):
+                assert scores[name][layer, head] == pytest.approx(one[name], rel=1e-5)

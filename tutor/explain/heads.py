@@ -69,3 +69,22 @@ def name_head(previous: float, first: float, induction: float | None = None) -> 
     if first >= FIRST_MIN:
         return "first-token"
     return ""
+
+
+def packed_scores(packed: np.ndarray, n_tokens: int) -> dict[str, np.ndarray]:
+    """First-token share, previous-token share and entropy (bits) of every head at once.
+
+    ``packed`` is (..., T(T+1)/2): each head's lower triangle stored row after row, so row t
+    starts at offset t(t+1)/2 and its key s sits at offset + s. Returns arrays of shape (...).
+    NaN where the prompt is too short for a score (previous-token needs 3 tokens).
+    """
+    t = np.arange(n_tokens)  # (T,)
+    start = t * (t + 1) // 2  # (T,) where each row begins
+    p = packed.astype(np.float32)  # (..., T(T+1)/2)
+    nan = np.full(p.shape[:-1], np.nan)
+    first = p[..., start[1:]].mean(axis=-1) if n_tokens > 1 else nan  # key 0 of rows 1..
+    prev = p[..., start[2:] + t[2:] - 1].mean(axis=-1) if n_tokens > 2 else nan  # key t-1
+    plogp = np.where(p > 0, -p * np.log2(np.where(p > 0, p, 1.0)), 0.0)  # (..., T(T+1)/2)
+    per_row = np.add.reduceat(plogp, start, axis=-1)  # (..., T) entropy of each row
+    entropy = per_row[..., 1:].mean(axis=-1) if n_tokens > 1 else nan
+    return {"first": first, "previous": prev, "entropy": entropy}

@@ -74,14 +74,20 @@ def kl_divergence(p_logits: np.ndarray, q_logits: np.ndarray) -> np.ndarray:
 
 
 def top_k(logits: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` most likely ids per row, best first, and their probabilities: (N, k) each."""
-    part = np.argpartition(-logits, kth=min(k, logits.shape[-1] - 1), axis=-1)[:, :k]  # (N, k)
+    """The ``k`` most likely ids per row, best first, and their probabilities: (N, k) each.
+
+    Only the normaliser Σ exp(z - max) needs the whole row; it is computed in float32, in
+    place, because the lens does it for tens of thousands of vocabulary entries per cell.
+    """
+    part = np.argpartition(logits, -k, axis=-1)[:, -k:]  # (N, k) the k largest, unordered
     part_logits = np.take_along_axis(logits, part, axis=-1)  # (N, k)
     order = np.argsort(-part_logits, axis=-1)  # (N, k) best first
     ids = np.take_along_axis(part, order, axis=-1)  # (N, k)
     best = np.take_along_axis(part_logits, order, axis=-1).astype(np.float64)  # (N, k)
     peak = best[:, :1]  # (N, 1) the largest logit of each row
-    total = np.exp(logits.astype(np.float64) - peak).sum(axis=-1, keepdims=True)  # (N, 1) Σ e^z
+    work = np.subtract(logits, peak.astype(np.float32), dtype=np.float32)  # (N, V) z - max ≤ 0
+    np.exp(work, out=work)  # (N, V) in place: e^(z - max)
+    total = work.sum(axis=-1, keepdims=True, dtype=np.float64)  # (N, 1) the softmax denominator
     return ids, np.exp(best - peak) / total  # (N, k) ids, (N, k) softmax probabilities
 
 

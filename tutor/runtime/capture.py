@@ -65,6 +65,15 @@ class GraphCapture:
         self.wanted = frozenset(names)
         self.n_tokens = n_tokens
         self.chunks = {}
+        self.packed: np.ndarray | None = None
+        self._packed_rows = [0] * self.n_layers
+
+    def arm_packed(self, n_heads: int, n_tokens: int) -> None:
+        """Capture only the softmax, straight into float16 lower triangles (see
+        ``PackedAttention``): no full (T, n_kv) rectangle is kept for any layer."""
+        self.arm(("kq_soft_max",), n_tokens)
+        size = n_tokens * (n_tokens + 1) // 2
+        self.packed = np.zeros((self.n_layers, n_heads, size), dtype=np.float16)
 
     def disarm(self) -> None:
         """Capture nothing (the callback then only says 'no' and never cancels)."""
@@ -93,6 +102,9 @@ class GraphCapture:
         raw = np.empty(ne[::-1], dtype=np.float32)  # numpy order is ggml's ne reversed
         self._ggml.ggml_backend_tensor_get(tensor, raw.ctypes.data, 0, raw.nbytes)
         kind = "kq_soft_max" if kind.startswith("kq_soft_max") else kind
+        if kind == "kq_soft_max" and self.packed is not None:
+            self._pack(raw[0], layer)
+            return
         if kind in ("Qcur", "Kcur"):
             raw = raw.reshape(ne[2], ne[1], ne[0])  # (rows, heads, d_head)
         elif kind == "l_out":
@@ -100,6 +112,25 @@ class GraphCapture:
         else:
             raw = raw[0]  # (heads, rows, n_kv)
         self.chunks.setdefault((kind, layer), []).append(raw)
+
+    def _pack(self, chunk: np.ndarray, layer: int) -> None:
+        """Append one ubatch's rows (heads, rows, n_kv) to the layer's packed triangle."""
+        assert self.packed is not None
+        start = self._packed_rows[layer]
+        stop = min(start + chunk.shape[1], self.n_tokens)
+        for t in range(start, stop):
+            offset = t * (t + 1) // 2  # rows 0..t-1 hold 1 + 2 + ... + t numbers
+            self.packed[layer, :, offset : offset + t + 1] = chunk[:, t - start, : t + 1]
+        self._packed_rows[layer] = stop
+
+    def packed_complete(self) -> bool:
+        """True when every layer packed a row for every token."""
+        return self.packed is not None and all(r == self.n_tokens for r in self._packed_rows)
+
+    def clear(self) -> None:
+        """Drop everything captured (the results have been copied out)."""
+        self.chunks = {}
+        self.packed = None
 
     def rows(self, kind: str, layer: int) -> np.ndarray:
         """All captured rows of ``kind`` at ``layer``, the ubatches joined on the token axis."""

@@ -54,6 +54,7 @@ from tutor.runtime.types import (
     LensGrid,
     ModelInfo,
     NextTokenDistribution,
+    PackedAttention,
     QKCapture,
     TokenPiece,
 )
@@ -198,6 +199,11 @@ class ModelClient:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One mean-pooled embedding per text: (len(texts), n_embd) float32."""
         return self._call("embed", texts=list(texts))
+
+    def attention_view(self, prompt: PromptArg) -> PackedAttention:
+        """Every layer's and head's attention, packed as float16 lower triangles (a quarter of
+        the memory of ``attention``), for the attention explorer."""
+        return self._call("attention_view", prompt=_prompt(prompt))
 
     def qk(self, prompt: PromptArg, *, ids: Sequence[int] | None = None) -> QKCapture:
         """Queries and keys after RoPE plus the attention softmax, for every layer.

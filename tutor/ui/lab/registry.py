@@ -78,9 +78,24 @@ INSTRUMENTS: dict[str, Instrument] = {
             "Chat: system prompt, chat template, A/B",
             None,
         ),
-        Instrument("attention", "Attention", "Which earlier tokens each token attends to", None),
-        Instrument("embeddings", "Embeddings", "How close words are in the model's space", None),
-        Instrument("lens", "Logit lens", "What each layer would predict next", None),
+        Instrument(
+            "attention",
+            "Attention",
+            "Which earlier tokens each token attends to",
+            "tutor.ui.lab.attention:AttentionScreen",
+        ),
+        Instrument(
+            "embeddings",
+            "Embeddings",
+            "How close words are in the model's space",
+            "tutor.ui.lab.embeddings:EmbeddingsScreen",
+        ),
+        Instrument(
+            "lens",
+            "Logit lens",
+            "What each layer would predict next",
+            "tutor.ui.lab.lens:LensScreen",
+        ),
         Instrument("rlhf", "Preferences", "Vote between answers and fit a reward model", None),
     )
 }
@@ -140,6 +155,9 @@ FREE_PLAY_PROMPTS = {
     "sampling": "Once upon a time, there was a",
     "generation": "Once upon a time,",
     "prompting": "What is a large language model? Answer in one sentence.",
+    "attention": "The cat sat on the mat because it was tired.",
+    "embeddings": "cat, dog, kitten, car, happy, sad",
+    "lens": "The Eiffel Tower is in the city of",
 }
 
 
