@@ -178,8 +178,8 @@ def top_k_stage(prev: Stage | np.ndarray, k: int) -> Stage:
     """
     if isinstance(prev, Stage):
         n = prev.ids.shape[0]
-        kept = _keep_prefix("top-k", prev, k if 0 < k < n else n)  # survivors are best first
-        return replace(kept, llama_sorted=prev.llama_sorted or k > 0)
+        prefix = _keep_prefix("top-k", prev, k if 0 < k < n else n)  # survivors are best first
+        return replace(prefix, llama_sorted=prev.llama_sorted or k > 0)
     logits = np.asarray(prev)
     n = logits.shape[0]
     if not 0 < k < n:
