@@ -36,9 +36,8 @@ grammars. Ties between equal logits may be ordered differently from llama.cpp.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -110,6 +109,9 @@ class Stage:
     probs: np.ndarray  # (n_kept,) float64, sums to 1
     removed: np.ndarray  # (n_removed,) int64 token ids
     logits: np.ndarray  # (n_kept,) the survivors' logits, same order as ids
+    # Whether llama.cpp's candidate array is sorted at this point: top-k sorts it, before that it
+    # is in id order. Only decides the order of one float32 sum in top-p (see there).
+    llama_sorted: bool = True
 
     @property
     def entropy_bits(self) -> float:
@@ -129,13 +131,15 @@ def _sorted_stage(name: str, logits: np.ndarray) -> Stage:
     """Every token of ``logits`` as a stage: all survive, sorted best first."""
     ids = _ids(np.argsort(-logits))  # (n_vocab,) one full sort, about 1 ms for 49k
     kept = logits[ids]  # (n_vocab,) best first
-    return Stage(name, ids, softmax(kept), _NO_IDS, kept)
+    return Stage(name, ids, softmax(kept), _NO_IDS, kept, llama_sorted=False)
 
 
 def _keep_prefix(name: str, prev: Stage, n: int) -> Stage:
     """The first ``n`` survivors of ``prev`` (they are best first), renormalised."""
     probs = prev.probs[:n]
-    return Stage(name, prev.ids[:n], probs / probs.sum(), prev.ids[n:], prev.logits[:n])
+    return Stage(
+        name, prev.ids[:n], probs / probs.sum(), prev.ids[n:], prev.logits[:n], prev.llama_sorted
+    )
 
 
 def penalize(logits: np.ndarray, history: Sequence[int], penalty: float) -> np.ndarray:
@@ -174,11 +178,13 @@ def top_k_stage(prev: Stage | np.ndarray, k: int) -> Stage:
     """
     if isinstance(prev, Stage):
         n = prev.ids.shape[0]
-        return _keep_prefix("top-k", prev, k if 0 < k < n else n)  # survivors are best first
+        prefix = _keep_prefix("top-k", prev, k if 0 < k < n else n)  # survivors are best first
+        return replace(prefix, llama_sorted=prev.llama_sorted or k > 0)
     logits = np.asarray(prev)
     n = logits.shape[0]
     if not 0 < k < n:
-        return _sorted_stage("top-k", logits)  # nothing removed
+        # Nothing removed; llama.cpp sorts its array for any k > 0.
+        return replace(_sorted_stage("top-k", logits), llama_sorted=k > 0)
     part = np.argpartition(logits, n - k)  # (n_vocab,) the k largest last, in no order
     top = part[n - k :]
     top = top[np.argsort(-logits[top])]  # (k,) sort just the survivors, best first
@@ -199,11 +205,24 @@ def top_p_stage(prev: Stage, p: float, *, min_keep: int = 1) -> Stage:
     n = prev.ids.shape[0]
     if p >= 1.0 or n == 0:
         return _keep_prefix("top-p", prev, n)
-    cumulative = np.cumsum(prev.probs)  # (n_kept,) mass of the best 1, 2, 3... tokens
+    # The cut is decided in float32, as llama.cpp computes it: on a flat distribution of
+    # thousands of tokens, float64 sums would move the cut by a token now and then.
+    e = np.exp(prev.logits.astype(np.float32) - np.float32(prev.logits[0]))  # (n_kept,)
+    probs32 = e / _running_sum(e, prev)  # normalised by a running float32 sum, as llama.cpp
+    cumulative = np.cumsum(probs32)  # (n_kept,) mass of the best 1, 2, 3... tokens
     # The first position where the running mass reaches p is the last token kept.
-    keep = int(np.searchsorted(cumulative, p, side="left")) + 1
+    keep = int(np.searchsorted(cumulative, np.float32(p), side="left")) + 1
     keep = min(max(keep, min_keep), n)  # rounding can leave the total a hair under p
-    return _keep_prefix("top-p", prev, keep)
+    return replace(_keep_prefix("top-p", prev, keep), llama_sorted=True)  # llama.cpp sorts here
+
+
+def _running_sum(e: np.ndarray, prev: Stage) -> np.float32:
+    """``e``'s float32 sum added up one by one in the order llama.cpp's array holds them."""
+    if prev.llama_sorted:
+        return np.float32(np.cumsum(e)[-1])  # best first, as the stage holds them
+    in_id_order = np.zeros(int(prev.ids.max()) + 1, dtype=np.float32)  # adding 0 is exact
+    in_id_order[prev.ids] = e
+    return np.float32(np.cumsum(in_id_order)[-1])
 
 
 def min_p_stage(prev: Stage, p: float, *, min_keep: int = 1) -> Stage:
@@ -215,7 +234,8 @@ def min_p_stage(prev: Stage, p: float, *, min_keep: int = 1) -> Stage:
     n = prev.ids.shape[0]
     if p <= 0.0 or n == 0:
         return _keep_prefix("min-p", prev, n)
-    threshold = prev.logits[0] + np.float32(math.log(p))  # the best logit is first
+    with np.errstate(divide="ignore"):  # a p too small for float32 gives -inf: keep all
+        threshold = prev.logits[0] + np.log(np.float32(p))  # float32, the best logit first
     # Survivors are best first, so the tokens passing the test are a prefix.
     keep = int(np.count_nonzero(prev.logits >= threshold))
     return _keep_prefix("min-p", prev, min(max(keep, min_keep), n))
@@ -233,8 +253,11 @@ def temperature_stage(prev: Stage, temperature: float) -> Stage:
         over="ignore", divide="ignore", invalid="ignore"
     ):  # a tiny T sends logits to infinity
         scaled = prev.logits / np.float32(temperature)  # llama.cpp divides in float32
-    # softmax shifts by the best logit before dividing, so a tiny T stays finite.
-    return Stage("temperature", prev.ids, softmax(prev.logits, temperature), _NO_IDS, scaled)
+    # Softmax of the float32 quotients llama.cpp makes; if a tiny T overflowed them, softmax
+    # with temperature shifts by the best logit before dividing and stays finite.
+    finite = bool(np.isfinite(scaled).all())
+    probs = softmax(scaled) if finite else softmax(prev.logits, temperature)
+    return Stage("temperature", prev.ids, probs, _NO_IDS, scaled)
 
 
 def sampler_chain(
