@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from tutor.core import paths
 from tutor.core.pack import Pack, load_pack
-from tutor.core.progress import ProgressStore
+from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -62,6 +62,8 @@ class TutorApp(App[None]):
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
         self._model: ModelClient | None = None
+        # A write that fails later (a full disk) is said once, as the opening notices are.
+        store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
@@ -136,15 +138,7 @@ class TutorApp(App[None]):
 
     def continue_learning(self) -> None:
         """Open the lesson the learner was last in, or the first one not done yet."""
-        slug = self.store.last_lesson(self.pack.id)
-        if slug is None or slug not in {lesson.slug for lesson in self.pack.lessons}:
-            progress = self.store.lesson_progress(self.pack.id)
-            pending = [
-                lesson.slug
-                for lesson in self.pack.lessons
-                if lesson.slug not in progress or progress[lesson.slug].status != "done"
-            ]
-            slug = pending[0] if pending else self.pack.lessons[0].slug
+        slug = lesson_to_continue(self.store, self.pack)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.navigate("lesson", slug=slug)
