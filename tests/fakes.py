@@ -144,6 +144,8 @@ class FakeModelClient:
         settings = settings or GenerationSettings()
         if overrides:
             settings = GenerationSettings(**{**settings.__dict__, **overrides})
+        if not isinstance(prompt, str) and prompt and all(isinstance(t, int) for t in prompt):
+            return FakeGeneration(self, list(prompt), settings)  # token ids, used as given
         text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
         return FakeGeneration(self, tokenize_ids(text), settings)
 

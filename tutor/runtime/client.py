@@ -59,7 +59,7 @@ from tutor.runtime.types import (
     TokenPiece,
 )
 
-PromptArg = str | Sequence[Mapping[str, str]]
+PromptArg = str | Sequence[Mapping[str, str]] | Sequence[int]  # text, chat messages or token ids
 POLL_SECONDS = 0.05
 
 
@@ -507,8 +507,14 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _prompt(prompt: PromptArg) -> str | list[dict[str, str]]:
-    return prompt if isinstance(prompt, str) else _messages(prompt)
+def _prompt(prompt: PromptArg) -> str | list[dict[str, str]] | list[int]:
+    """The prompt as it crosses the pipe: text, chat messages, or token ids (used exactly)."""
+    if isinstance(prompt, str):
+        return prompt
+    items: list[Any] = list(prompt)
+    if items and all(isinstance(t, int) for t in items):
+        return [int(t) for t in items]
+    return _messages(items)
 
 
 def _messages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:

@@ -56,7 +56,7 @@ ABORTABLE_MIN_TOKENS = 8
 _NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer
 FLASH_ATTN_DISABLED = 0  # LLAMA_FLASH_ATTN_TYPE_DISABLED; AUTO turns it on and hides attention
 DECODE_ABORTED = 2  # llama_decode's return value when the abort callback fired
-Prompt = str | ChatMessages
+Prompt = str | ChatMessages | list[int]  # a list of ints: token ids, used exactly as given
 
 
 @dataclass
@@ -267,11 +267,17 @@ class Engine:
         )
 
     def prompt_ids(self, prompt: Prompt) -> list[int]:
-        """Token ids for a plain prompt (BOS added if the model wants it) or chat messages."""
-        if isinstance(prompt, str):
+        """Token ids for a plain prompt (BOS added if the model wants it), chat messages, or
+        token ids given as they are (the generation explorer continues a branch this way)."""
+        if isinstance(prompt, list) and all(isinstance(t, int) for t in prompt):
+            ids = [t for t in prompt if isinstance(t, int)]
+            bad = [t for t in ids if not 0 <= t < self.n_vocab]
+            if bad:
+                raise ModelRuntimeError(f"token id {bad[0]} is outside the vocabulary")
+        elif isinstance(prompt, str):
             ids = self.tokenize_ids(prompt, add_special=True, parse_special=False)
         else:
-            text = self.render_chat(prompt)
+            text = self.render_chat(prompt)  # type: ignore[arg-type]
             bos = self.info().bos_token
             has_bos = (
                 bos >= 0 and text.startswith(self.piece(bos).text) and self.piece(bos).text != ""

@@ -70,7 +70,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             "generation",
             "Generation explorer",
             "A continuation token by token, with alternatives",
-            None,
+            "tutor.ui.lab.generation:GenerationScreen",
         ),
         Instrument(
             "prompting",
