@@ -145,3 +145,43 @@ def score(model: TrainedReward, cache: FeatureCache, answers: Sequence[str]) -> 
     emb, tokens = cache.lookup(list(answers))
     phi = feature_matrix(emb, list(answers), tokens, centre=model.centre)  # (N, d + 3)
     return [float(r) for r in reward.rewards(model.weights, phi)]
+
+
+# -- using the reward model: best-of-N and its failure mode ---------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of N sampled answers, with its reward, the model's own log-probability and length."""
+
+    text: str
+    seed: int
+    reward: float
+    logprob: float  # log π(answer | prompt), summed over its tokens (NaN if not computed)
+    tokens: int
+
+
+def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Best-of-N: the candidates by reward, best first (ties keep their sampling order)."""
+    return sorted(candidates, key=lambda c: -c.reward)
+
+
+def winner_lengths(candidates: Sequence[Candidate], sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """For each n in ``sizes``, the length in tokens of the best-of-n winner among the first n
+    samples. If the reward model learned "longer is better", this climbs with n: the policy is
+    chasing the reward model's blind spot, not the learner's taste (reward hacking)."""
+    out = []
+    for n in sizes:
+        if 1 <= n <= len(candidates):
+            best = max(candidates[:n], key=lambda c: c.reward)
+            out.append((n, best.tokens))
+    return out
+
+
+def doubling_sizes(n: int) -> list[int]:
+    """1, 2, 4, ... up to n (and n itself): the N of best-of-N to compare."""
+    sizes, k = [], 1
+    while k < n:
+        sizes.append(k)
+        k *= 2
+    return [*sizes, n] if n >= 1 else []
