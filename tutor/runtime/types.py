@@ -214,3 +214,16 @@ class EmbeddingSet:
     items: list[str]
     representation: str
     vectors: np.ndarray  # (N, d) float32
+
+
+@dataclass(frozen=True)
+class AnswerLogprob:
+    """log π(answer | prompt) token by token, from one teacher-forced forward pass."""
+
+    tokens: list[TokenPiece]  # the answer's tokens
+    logprobs: np.ndarray  # (len(tokens),) float64, natural log
+
+    @property
+    def total(self) -> float:
+        """log π of the whole answer: the sum over its tokens."""
+        return float(self.logprobs.sum())
