@@ -37,5 +37,6 @@ test: $(VENV)/.ready
 	$(BIN)/ruff check tutor tests benchmarks
 	$(BIN)/ruff format --check tutor tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/llm-tutor pack check .
 	$(BIN)/python -m pytest -q

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import LESSON, repo_env
-from tutor.cli import build_parser, main, reset_cmd, version
+from tutor.cli import build_parser, main
 from tutor.core import paths
 from tutor.core.pack import load_pack
 from tutor.core.progress import LessonProgress, ProgressStore
+from tutor.plain.common import version
+from tutor.plain.progress import reset_cmd
 
 COURSE = "intro-llm"
 

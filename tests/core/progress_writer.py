@@ -59,7 +59,7 @@ def write(store: ProgressStore, kind: str, tag: str, i: int) -> str:
             PACK, "shared", key, score=1.0, correct=True, hinted=False, response="42", seconds=1.5
         )
     elif kind == "position":
-        store.save_position(PACK, key, float(i))
+        store.save_position(PACK, key, i / 1000)
     elif kind == "card":
         store.put_card(PACK, "shared", key, '{"card": 1}', datetime.now(UTC))
     elif kind == "attempt":

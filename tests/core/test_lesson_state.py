@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.core.progress import LessonProgress, ProgressStore
+from tests.helpers import LESSON
+from tutor.core.pack import load_pack
+from tutor.core.progress import LessonProgress, ProgressStore, lesson_to_continue
 
 P = "test-pack"
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -72,18 +74,18 @@ def test_time_adds_up_and_ignores_non_positive_amounts(store: ProgressStore) -> 
 
 
 def test_position_last_write_wins(store: ProgressStore) -> None:
-    store.save_position(P, "intro", 10.0)
-    store.save_position(P, "intro", 55.5)
-    store.save_position(P, "intro", 3.0)
+    store.save_position(P, "intro", 0.1)
+    store.save_position(P, "intro", 0.555)
+    store.save_position(P, "intro", 0.3)
     store.lesson_opened(P, "intro")
-    assert state(store, "intro").position == 3.0
+    assert state(store, "intro").position == 0.3
 
 
 def test_reset_one_lesson_restarts_it_and_keeps_answer_history(store: ProgressStore) -> None:
     for lesson in ("intro", "other"):
         store.lesson_opened(P, lesson)
         store.add_time(P, lesson, 60.0)
-        store.save_position(P, lesson, 7.0)
+        store.save_position(P, lesson, 0.7)
         store.lesson_completed(P, lesson)
         answer(store, lesson, "q1")
 
@@ -91,7 +93,7 @@ def test_reset_one_lesson_restarts_it_and_keeps_answer_history(store: ProgressSt
 
     assert state(store, "intro") == LessonProgress("new", 0.0, 0.0, None)
     assert state(store, "other") == LessonProgress(
-        "done", 60.0, 7.0, state(store, "other").last_opened
+        "done", 60.0, 0.7, state(store, "other").last_opened
     )
     assert [(a.lesson, a.question_id) for a in store.answers(P)] == [
         ("intro", "q1"),
@@ -175,12 +177,12 @@ def test_put_card_replaces_the_card(store: ProgressStore) -> None:
 def test_reset_forgets_positions_and_review_cards_of_that_lesson(store: ProgressStore) -> None:
     for lesson in ("a", "b"):
         store.lesson_opened(P, lesson)
-        store.save_position(P, lesson, 9.0)
+        store.save_position(P, lesson, 0.9)
         store.put_card(P, lesson, "q1", "{}", NOW)
     store.reset(P, "a")
     store.lesson_opened(P, "a")
     assert state(store, "a").position == 0.0
-    assert state(store, "b").position == 9.0
+    assert state(store, "b").position == 0.9
     assert store.get_card(P, "a", "q1") is None
     assert store.get_card(P, "b", "q1") == "{}"
 
@@ -196,3 +198,24 @@ def test_answers_are_kept_in_order_with_their_details(store: ProgressStore) -> N
     ]
     assert rows[0].at <= rows[1].at
     assert rows[0].at.tzinfo is not None
+
+
+def test_continue_goes_to_the_last_lesson_else_the_first_not_done(tmp_path: Path) -> None:
+    root = tmp_path / "pack"
+    (root / "lessons").mkdir(parents=True)
+    manifest = 'format_version = 1\nid = "p"\ntitle = "P"\nversion = "1"\nauthors = ["A"]\n'
+    (root / "pack.toml").write_text(manifest + 'licence = "CC0"\nlessons = ["one", "two"]\n')
+    for number, slug in enumerate(("one", "two"), 1):
+        (root / "lessons" / f"0{number}-{slug}.md").write_text(LESSON)
+    pack = load_pack(root)
+    first, second = "one", "two"
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store:
+        assert lesson_to_continue(store, pack) == first  # nothing done yet
+        store.lesson_completed(pack.id, first)
+        assert lesson_to_continue(store, pack) == second  # the first not done
+        store.lesson_completed(pack.id, second)
+        assert lesson_to_continue(store, pack) == first  # all done: start over
+        store.lesson_opened(pack.id, second)
+        assert lesson_to_continue(store, pack) == second  # the last opened
+        store.lesson_opened(pack.id, "gone-from-the-pack")
+        assert lesson_to_continue(store, pack) == first

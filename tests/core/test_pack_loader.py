@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import LESSON
 from tutor.core import paths
+from tutor.core.demo import DEMO_KINDS, Demo, DemoSpec
 from tutor.core.errors import PackError, Problem
-from tutor.core.pack import DEMO_KINDS, MAX_FILE_BYTES, Demo, Pack, load_pack
+from tutor.core.pack import Pack, load_pack
+from tutor.core.quiz import check_quiz
+from tutor.core.untrusted import MAX_FILE_BYTES
 
 MANIFEST = """\
 format_version = 1
@@ -166,9 +171,14 @@ def test_manifest_missing_key(root: Path) -> None:
             1,
             "'format_version' must be a whole number",
         ),
-        ('id = "test-pack"', "id = 7", 2, "'id' must be a string"),
-        ('authors = ["A. Author"]', 'authors = "A. Author"', 5, "'authors' must be a list"),
-        ('lessons = ["intro", "next-steps"]', 'lessons = "intro"', 7, "'lessons' must be a list"),
+        ('id = "test-pack"', "id = 7", 2, "'id' must be text (a quoted string)"),
+        ('authors = ["A. Author"]', 'authors = "A. Author"', 5, "'authors' must be a list [...]"),
+        (
+            'lessons = ["intro", "next-steps"]',
+            'lessons = "intro"',
+            7,
+            "'lessons' must be a list [...]",
+        ),
     ],
 )
 def test_manifest_wrong_type(root: Path, old: str, new: str, line: int, message: str) -> None:
@@ -354,7 +364,13 @@ def test_minutes_at_the_limits_are_fine(root: Path, minutes: int) -> None:
     assert load_pack(root).lesson("intro").minutes == minutes
 
 
-@pytest.mark.parametrize("objectives", ["[]", '[""]', '["  "]', '["ok", 3]'])
+def test_an_objective_that_is_not_text(root: Path) -> None:
+    assert intro_problems(
+        root, lesson_with('objectives = ["Know it"]', 'objectives = ["ok", 3]')
+    ) == [Problem(root / INTRO, 5, "objective 2 must be text (a quoted string)")]
+
+
+@pytest.mark.parametrize("objectives", ["[]", '[""]', '["  "]'])
 def test_empty_objectives(root: Path, objectives: str) -> None:
     text = lesson_with('objectives = ["Know it"]', f"objectives = {objectives}")
     assert intro_problems(root, text) == [
@@ -387,23 +403,23 @@ def test_demo_blocks_are_read_with_their_line(root: Path) -> None:
     )
     pack_with(root, {INTRO: text})
     assert load_pack(root).lesson("intro").demos == (
-        Demo("tokens", "The cat sat.", 12),
-        Demo("attention", "", 17),
+        Demo(DemoSpec(kind="tokens", prompt="The cat sat."), 12, 0),
+        Demo(DemoSpec(kind="attention"), 17, 1),
     )
 
 
 def test_demo_block_with_unknown_kind(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "telepathy"\n```\n'
-    kinds = ", ".join(sorted(DEMO_KINDS))
+    kinds = ", ".join(DEMO_KINDS)
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, f"demo block: kind must be one of {kinds}")
+        Problem(root / INTRO, 13, f"demo block: 'kind' must be one of {kinds}")
     ]
 
 
 def test_demo_block_with_unknown_key(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "tokens"\nrun = "rm -rf /"\n```\n'
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, "demo block: unknown key 'run'")
+        Problem(root / INTRO, 14, "demo block: unknown key 'run'")
     ]
 
 
@@ -417,7 +433,7 @@ def test_demo_block_with_a_toml_error_names_the_line(root: Path) -> None:
 def test_demo_block_prompt_must_be_text(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "tokens"\nprompt = 42\n```\n'
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, "demo block: 'prompt' must be a string")
+        Problem(root / INTRO, 14, "demo block: 'prompt' must be text (a quoted string)")
     ]
 
 
@@ -427,7 +443,7 @@ def test_lesson_saved_with_windows_line_endings_loads_like_unix(root: Path) -> N
     lesson = load_pack(root).lesson("intro")
     assert (lesson.title, lesson.objectives) == ("Intro", ("Know it",))
     assert lesson.body == text[text.index("+++\n\n") + 4 :]
-    assert lesson.demos == (Demo("tokens", "", 12),)
+    assert lesson.demos == (Demo(DemoSpec(kind="tokens"), 12, 0),)
 
 
 # -- quizzes, encodings, sizes -----------------------------------------------------------------
@@ -485,6 +501,7 @@ def test_all_problems_are_reported_at_once(root: Path) -> None:
         },
     )
     assert problems(root) == [
+        Problem(root / "lessons" / "01-intro.md", 4, "'minutes' must be between 1 and 180"),
         Problem(root / "lessons" / "01-intro.md", 5, "unknown key 'level'"),
         Problem(
             root / "lessons" / "02-next-steps.md", 1, "front matter is not closed by a '+++' line"
@@ -505,3 +522,65 @@ def test_error_text_is_one_file_line_problem_per_line(root: Path) -> None:
     with pytest.raises(PackError) as caught:
         load_pack(root)
     assert str(caught.value) == f"{root / 'pack.toml'}:8: unknown key 'titel'"
+
+
+# -- special files (issue 8) -------------------------------------------------------------------
+
+
+def test_a_lesson_linked_to_dev_zero_is_refused_not_read(root: Path) -> None:
+    """st_size of /dev/zero is 0: the old size check passed and the read ran out of memory."""
+    pack_with(root)
+    (root / INTRO).unlink()
+    (root / INTRO).symlink_to("/dev/zero")
+    assert problems(root) == [
+        Problem(root / INTRO, None, "is a symbolic link (a pack must hold real files)")
+    ]
+
+
+def test_a_manifest_linked_to_dev_zero_is_refused(root: Path) -> None:
+    pack_with(root)
+    (root / "pack.toml").unlink()
+    (root / "pack.toml").symlink_to("/dev/zero")
+    assert problems(root) == [
+        Problem(root / "pack.toml", None, "is a symbolic link (a pack must hold real files)")
+    ]
+
+
+def test_a_fifo_does_not_hang_the_loader(root: Path) -> None:
+    pack_with(root)
+    (root / INTRO).unlink()
+    os.mkfifo(root / INTRO)
+    assert problems(root) == [
+        Problem(root / INTRO, None, "is not a regular file (a device, pipe or folder)")
+    ]
+
+
+def test_a_lesson_linked_outside_the_pack_is_refused(root: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text(LESSON)
+    pack_with(root)
+    (root / INTRO).unlink()
+    (root / INTRO).symlink_to(secret)
+    assert problems(root) == [
+        Problem(root / INTRO, None, "is a symbolic link (a pack must hold real files)")
+    ]
+
+
+def test_a_lessons_folder_linked_outside_the_pack_is_refused(root: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    pack_with(elsewhere)
+    pack_with(root)
+    shutil.rmtree(root / "lessons")
+    (root / "lessons").symlink_to(elsewhere / "lessons")
+    found = problems(root)
+    assert found and {p.message for p in found} == {"lies outside the pack folder"}
+
+
+def test_an_oversized_quiz_is_refused_like_a_lesson(root: Path) -> None:
+    """Quiz files had no size cap at all."""
+    pack_with(root, {"quizzes/01-intro.toml": "#" * (MAX_FILE_BYTES + 1)})
+    assert check_quiz(root / "quizzes" / "01-intro.toml")[1] == [
+        Problem(
+            root / "quizzes" / "01-intro.toml", None, f"file is larger than {MAX_FILE_BYTES} bytes"
+        )
+    ]

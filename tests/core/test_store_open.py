@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import repo_env
-from tutor.core import paths, progress
+from tutor.core import paths, progress_schema
 from tutor.core.progress import ProgressStore, StoreError
 
-# The schema exactly as migration 0001_initial writes it. Changing the schema means adding a
-# migration *and* updating this list on purpose; an accidental change fails here.
+# The schema exactly as migrations 0001_initial and 0002_lab write it. Changing the schema means
+# adding a migration *and* updating this list on purpose; an accidental change fails here.
 EXPECTED_SCHEMA = [
     ("answers_by_lesson", "CREATE INDEX answers_by_lesson ON answers (pack_id, lesson)"),
     (
         "lesson_events_by_lesson",
         "CREATE INDEX lesson_events_by_lesson ON lesson_events (pack_id, lesson, kind)",
     ),
+    ("predictions_by_pack", "CREATE INDEX predictions_by_pack ON predictions (pack_id, lesson)"),
     (
         "answers",
         "CREATE TABLE answers (\n"
@@ -76,6 +77,33 @@ EXPECTED_SCHEMA = [
         "        )",
     ),
     (
+        "predictions",
+        "CREATE TABLE predictions (\n"
+        "            uuid    TEXT PRIMARY KEY,\n"
+        "            pack_id TEXT NOT NULL,\n"
+        "            lesson  TEXT NOT NULL,\n"
+        "            demo    INTEGER NOT NULL,\n"
+        "            guess   TEXT NOT NULL,\n"
+        "            actual  TEXT NOT NULL,\n"
+        "            correct INTEGER NOT NULL,\n"
+        "            at      REAL NOT NULL\n"
+        "        )",
+    ),
+    (
+        "preference_votes",
+        "CREATE TABLE preference_votes (\n"
+        "            uuid         TEXT PRIMARY KEY,\n"
+        "            prompt       TEXT NOT NULL,\n"
+        "            answer_a     TEXT NOT NULL,\n"
+        "            answer_b     TEXT NOT NULL,\n"
+        "            settings_a   TEXT NOT NULL,\n"
+        "            settings_b   TEXT NOT NULL,\n"
+        "            vote         TEXT NOT NULL CHECK (vote IN ('a', 'b', 'tie', 'both_bad')),\n"
+        "            model_sha256 TEXT NOT NULL,\n"
+        "            at           REAL NOT NULL\n"
+        "        )",
+    ),
+    (
         "quiz_attempts",
         "CREATE TABLE quiz_attempts (\n"
         "            uuid    TEXT PRIMARY KEY,\n"
@@ -100,7 +128,7 @@ EXPECTED_SCHEMA = [
         "        )",
     ),
 ]
-EXPECTED_MIGRATIONS = ["0001_initial"]
+EXPECTED_MIGRATIONS = ["0001_initial", "0002_lab"]
 
 
 def pragma(db: Path, name: str) -> object:
@@ -142,11 +170,11 @@ def test_fresh_store_has_exactly_the_expected_schema(tmp_path: Path) -> None:
     db = tmp_path / "progress.sqlite3"
     with ProgressStore.open(db) as store:
         assert store.schema() == EXPECTED_SCHEMA
-    assert pragma(db, "user_version") == len(EXPECTED_MIGRATIONS) == len(progress.MIGRATIONS)
+    assert pragma(db, "user_version") == len(EXPECTED_MIGRATIONS) == len(progress_schema.MIGRATIONS)
     assert [r[0] for r in rows(db, "SELECT name FROM migrations ORDER BY rowid")] == (
         EXPECTED_MIGRATIONS
     )
-    assert [m[0] for m in progress.MIGRATIONS] == EXPECTED_MIGRATIONS
+    assert [m[0] for m in progress_schema.MIGRATIONS] == EXPECTED_MIGRATIONS
 
 
 def test_store_uses_a_rollback_journal_not_wal(tmp_path: Path) -> None:
@@ -208,10 +236,11 @@ def test_database_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path)
 MIGRATE_WITH_EXTRA = r"""
 import json, sys
 from pathlib import Path
-from tutor.core import progress
+from tutor.core import progress, progress_schema
 
-extra = ("0002_test_extra", "CREATE TABLE extra (x INTEGER); CREATE INDEX extra_x ON extra (x)")
-progress.MIGRATIONS = (*progress.MIGRATIONS, extra)  # a future version with one more migration
+extra = ("0003_test_extra", "CREATE TABLE extra (x INTEGER); CREATE INDEX extra_x ON extra (x)")
+# a future version with one more migration
+progress_schema.MIGRATIONS = (*progress_schema.MIGRATIONS, extra)
 with progress.ProgressStore.open(Path(sys.argv[1])) as store:
     print(json.dumps({
         "learner": store.learner_id(),
@@ -245,20 +274,44 @@ def test_migrating_an_older_schema_makes_a_backup_first(tmp_path: Path) -> None:
     assert opened["answers"] == 5
     assert opened["notices"] == []
     assert {"extra", "extra_x"} <= set(opened["names"])
-    assert pragma(db, "user_version") == 2
+    assert pragma(db, "user_version") == 3
     assert [r[0] for r in rows(db, "SELECT name FROM migrations ORDER BY rowid")] == [
         "0001_initial",
-        "0002_test_extra",
+        "0002_lab",
+        "0003_test_extra",
     ]
-    backup = tmp_path / "progress.sqlite3.before-0002_test_extra.bak"
+    backup = tmp_path / "progress.sqlite3.before-0003_test_extra.bak"
     assert backup.is_file()
-    assert pragma(backup, "user_version") == 1
+    assert pragma(backup, "user_version") == 2
     assert rows(backup, "SELECT count(*) FROM answers") == [(5,)]
     assert rows(backup, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
     assert rows(backup, "PRAGMA integrity_check") == [("ok",)]
     # and this version, which knows one migration fewer, now refuses the migrated file
     with pytest.raises(StoreError, match="newer"):
         ProgressStore.open(db)
+
+
+def test_a_store_of_the_first_version_gains_the_lab_tables(tmp_path: Path) -> None:
+    """A database written before 0002_lab (schema 1) is backed up, migrated, and keeps its data."""
+    db = tmp_path / "progress.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    for statement in progress_schema.statements(progress_schema.MIGRATIONS[0][1]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO migrations VALUES ('0001_initial', 1.0)")
+    conn.execute("INSERT INTO meta VALUES ('learner_id', 'abc')")
+    conn.execute(
+        "INSERT INTO lesson_events VALUES (lower(hex(randomblob(16))), 'p', 'l', 'opened', 0, 5)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    with ProgressStore.open(db) as store:
+        assert store.learner_id() == "abc"
+        assert store.lesson_progress("p")["l"].status == "in_progress"
+        store.record_prediction("p", "l", 0, " mat", " mat", True)
+        assert store.prediction_score("p") == (1, 1)
+    assert pragma(db, "user_version") == 2
+    assert (tmp_path / "progress.sqlite3.before-0002_lab.bak").is_file()
 
 
 # -- damaged files -----------------------------------------------------------------------------

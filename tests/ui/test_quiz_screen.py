@@ -6,63 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.ui.conftest import RecordingApp
-from tutor.core.quiz import ClozeQuestion, NumericQuestion, OrderingQuestion, ShortQuestion
+from tests.ui.driving import answer_right, quiz_screen, type_text
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.outline import OutlineScreen
 from tutor.ui.screens.quiz import QuizScreen
-from tutor.ui.widgets.choices import ChoiceList
 
 SIZE = (80, 24)
 PACK = "ui-test-pack"
 MakeApp = Callable[..., RecordingApp]
-
-
-def quiz_screen(app: RecordingApp) -> QuizScreen:
-    assert isinstance(app.screen, QuizScreen)
-    return app.screen
-
-
-async def put_in_order(pilot: Pilot[None], app: RecordingApp) -> None:
-    """Sort an ordering question with the keyboard: [ moves the highlighted item up."""
-    choices = app.screen.query_one("#answer", ChoiceList)
-    for target in range(len(choices.order)):
-        position = choices.order.index(target)
-        while choices.cursor != position:
-            await pilot.press("down" if choices.cursor < position else "up")
-        for _ in range(position - target):
-            await pilot.press("left_square_bracket")
-    assert choices.order == sorted(choices.order)
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*[c if c != " " else "space" for c in text])
-
-
-async def answer_right(pilot: Pilot[None], app: RecordingApp) -> None:
-    """Answer the fixture quiz's current question correctly."""
-    question = quiz_screen(app).session.current.question  # type: ignore[union-attr]
-    keys = {
-        "single": ["1"],
-        "multiple": ["1", "2"],
-        "truefalse": ["1"],
-    }
-    if question.type in keys:
-        await pilot.press(*keys[question.type])
-    elif isinstance(question, ShortQuestion):
-        await type_text(pilot, "  SoftMax. ")
-    elif isinstance(question, NumericQuestion):
-        await type_text(pilot, "1e3")
-    elif isinstance(question, OrderingQuestion):
-        await put_in_order(pilot, app)
-    elif isinstance(question, ClozeQuestion):
-        await type_text(pilot, "Keys")
-        await pilot.press("enter")
-        await type_text(pilot, "values")
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def test_whole_quiz_by_keyboard_records_everything(make_app: MakeApp) -> None:
@@ -149,9 +102,9 @@ async def test_review_draws_due_cards(make_app: MakeApp, monkeypatch: pytest.Mon
         assert [(c.lesson, c.question_id) for c in due] == [("second-steps", "only")]
         # A wrong answer is due within minutes.
         assert (due[0].due - datetime.now(UTC)).total_seconds() < 15 * 60
-        monkeypatch.setattr(
-            "tutor.core.session._now", lambda: datetime.now(UTC) + timedelta(hours=1)
-        )
+        later = datetime.now(UTC) + timedelta(hours=1)
+        monkeypatch.setattr("tutor.core.session._now", lambda: later)  # the review session
+        monkeypatch.setattr("tutor.ui.screens.outline._now", lambda: later)  # the outline
         app.screen.refresh_outline()  # type: ignore[attr-defined]
         assert "1 due" in str(app.screen.query_one("#summary").render())
         await pilot.press("r")

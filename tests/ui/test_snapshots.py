@@ -7,12 +7,14 @@ and look at the report before committing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from tests.ui.conftest import RecordingApp
-from tests.ui.test_quiz_screen import answer_right
+from tests.ui.driving import answer_right
+from tutor.ui.screens.error import ErrorScreen
 
 MakeApp = Callable[..., RecordingApp]
 SnapCompare = Callable[..., bool]
@@ -112,3 +114,24 @@ def test_quiz_feedback_wrong(snap_compare: SnapCompare, make_app: MakeApp) -> No
 def test_quiz_summary(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     """Score 0 of 1 (0%), time 0:00, the question listed under 'To review', r / escape keys."""
     assert snap_compare(make_app(), press=["down", "q", "2", "enter", "enter"])
+
+
+def test_background_error(
+    snap_compare: SnapCompare, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the outline: the dialog 'Something went wrong in the background', the message
+    'the disk said [/] no' shown literally, the log file's path, enter / escape to close."""
+    log = Path("/home/learner/.local/state/llm-tutor/llm-tutor.log")
+    monkeypatch.setattr("tutor.core.paths.log_file", lambda: log)  # not the per-test temp dir
+
+    async def fail(pilot: Pilot[None]) -> None:
+        async def boom() -> None:
+            raise RuntimeError("the disk said [/] no")
+
+        pilot.app.screen.run_worker(boom(), exit_on_error=False)
+        for _ in range(100):  # until the dialog is up (messages, not a clock)
+            if isinstance(pilot.app.screen, ErrorScreen):
+                break
+            await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=fail)

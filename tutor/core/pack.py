@@ -8,42 +8,152 @@ A pack is a folder with ``pack.toml``, ``lessons/NN-slug.md`` and ``quizzes/NN-s
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from tutor.core.demo import Demo, parse_demos
 from tutor.core.errors import PackError, Problem
+from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
+from tutor.core.untrusted import (
+    SLUG,
+    SLUG_BODY,
+    SLUG_RULE,
+    TomlProblem,
+    UntrustedFileError,
+    key_line,
+    parse_toml,
+    read_text,
+)
 
 FORMAT_VERSION = 1
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-DEMO_KINDS = frozenset(
-    {"tokens", "next-token", "sampling", "attention", "embeddings", "rlhf", "prompting"}
-)
-MAX_FILE_BYTES = 1_000_000
-
-_MANIFEST_KEYS = {
-    "format_version": int,
-    "id": str,
-    "title": str,
-    "version": str,
-    "authors": list,
-    "licence": str,
-    "lessons": list,
-}
-_FRONT_MATTER_KEYS = {"title": str, "summary": str, "minutes": int, "objectives": list}
-DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+LESSON_FILE = re.compile(rf"^(\d{{2}})-({SLUG_BODY})\.md$")
 
 
-@dataclass(frozen=True)
-class Demo:
-    """A place in a lesson where a live demo hooks in."""
+class _Strict(BaseModel):
+    """Unknown keys are errors and TOML types are taken as written (``"1"`` is not ``1``)."""
 
-    kind: str
-    prompt: str
-    line: int
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Manifest(_Strict):
+    """``pack.toml``, checked (docs/pack-format.md)."""
+
+    format_version: int
+    id: str
+    title: str
+    version: str
+    authors: list[str]
+    licence: str
+    lessons: list[str]
+
+    @field_validator("format_version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value != FORMAT_VERSION:
+            raise ValueError(
+                f"format_version {value} is not supported "
+                f"(this llm-tutor reads format_version {FORMAT_VERSION})"
+            )
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"id {value!r} must be {SLUG_RULE}")
+        return value
+
+    @field_validator("title", "version", "licence")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError(f"'{info.field_name}' must not be empty")
+        return value
+
+    @field_validator("authors")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        if not value or not all(name.strip() for name in value):
+            raise ValueError("'authors' must be a non-empty list of names")
+        return value
+
+    @field_validator("lessons")
+    @classmethod
+    def _lesson_slugs(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("'lessons' must list at least one lesson slug")
+        seen: set[str] = set()
+        for slug in value:
+            if not SLUG.match(slug):
+                raise ValueError(f"lesson slug {slug!r} must be {SLUG_RULE}")
+            if slug in seen:
+                raise ValueError(f"lesson slug {slug!r} is listed twice")
+            seen.add(slug)
+        return value
+
+
+class FrontMatter(_Strict):
+    """A lesson's front matter (between the ``+++`` lines), checked."""
+
+    title: str
+    summary: str
+    minutes: int
+    objectives: list[str]
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError(f"'{info.field_name}' must not be empty")
+        return value
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        if not 1 <= value <= 180:
+            raise ValueError("'minutes' must be between 1 and 180")
+        return value
+
+    @field_validator("objectives")
+    @classmethod
+    def _objectives(cls, value: list[str]) -> list[str]:
+        if not value or not all(text.strip() for text in value):
+            raise ValueError("'objectives' must be a non-empty list of non-empty strings")
+        return value
+
+
+_Model = TypeVar("_Model", bound=_Strict)
+
+
+def _lessons_usable(data: dict[str, Any]) -> bool:
+    """True when the manifest's lesson list can be followed although other values are wrong."""
+    listed = data.get("lessons")
+    return isinstance(listed, list) and all(isinstance(slug, str) for slug in listed)
+
+
+def _validated(
+    model: type[_Model], data: dict[str, Any], path: Path, text: str, problems: list[Problem]
+) -> tuple[_Model | None, bool]:
+    """``data`` checked against ``model``: the model, or None after adding each problem at its
+    key's line; and whether every problem was about meaning (keys and types were right)."""
+    try:
+        return model.model_validate(data), True
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = error["loc"][0] if error["loc"] else None
+            line = (
+                key_line(text, key) if isinstance(key, str) and error["type"] != "missing" else None
+            )
+            if error["type"] == "value_error":
+                message = str(error["msg"]).removeprefix("Value error, ")
+            else:
+                message = plain_error(error)
+            problems.append(Problem(path, line, message))
+        return None, all(error["type"] == "value_error" for error in exc.errors())
 
 
 @dataclass(frozen=True)
@@ -87,69 +197,42 @@ def load_pack(root: Path) -> Pack:
     """Read and check a whole pack; raise ``PackError`` with every problem found."""
     problems: list[Problem] = []
     manifest_path = root / "pack.toml"
-    manifest = _read_toml(manifest_path, problems)
+    text = _read_text(manifest_path, root, problems)
+    if text is None:
+        raise PackError(problems)
+    try:
+        data = parse_toml(text)
+    except TomlProblem as exc:
+        raise PackError([Problem(manifest_path, exc.line, exc.message)]) from exc
+    manifest, meaning_only = _validated(Manifest, data, manifest_path, text, problems)
+    if manifest is None and meaning_only and _lessons_usable(data):
+        # Only what the keys mean is wrong (a bad id, say): check the lessons too, so the
+        # author sees every problem at once.
+        manifest = Manifest.model_construct(**data)
     if manifest is None:
         raise PackError(problems)
-    text = _read_text(manifest_path, problems) or ""
-    _check_keys(manifest, _MANIFEST_KEYS, manifest_path, text, problems, required=True)
-    if problems:
-        raise PackError(problems)
-    _check_manifest(manifest, manifest_path, text, problems)
     lessons = _load_lessons(root, manifest, manifest_path, text, problems)
     if problems:
         raise PackError(problems)
     return Pack(
         root=root,
-        id=manifest["id"],
-        title=clean_text(manifest["title"]),
-        version=clean_text(manifest["version"]),
-        authors=tuple(clean_text(a) for a in manifest["authors"]),
-        licence=clean_text(manifest["licence"]),
+        id=manifest.id,
+        title=clean_text(manifest.title),
+        version=clean_text(manifest.version),
+        authors=tuple(clean_text(author) for author in manifest.authors),
+        licence=clean_text(manifest.licence),
         lessons=tuple(lessons),
     )
-
-
-# -- manifest -------------------------------------------------------------------------
-
-
-def _check_manifest(data: dict[str, Any], path: Path, text: str, problems: list[Problem]) -> None:
-    def add(key: str, message: str) -> None:
-        problems.append(Problem(path, _key_line(text, key), message))
-
-    if data["format_version"] != FORMAT_VERSION:
-        add(
-            "format_version",
-            f"format_version {data['format_version']} is not supported "
-            f"(this llm-tutor reads format_version {FORMAT_VERSION})",
-        )
-    if not SLUG.match(data["id"]):
-        add("id", f"id {data['id']!r} must be lowercase letters, digits and '-'")
-    for key in ("title", "version", "licence"):
-        if not data[key].strip():
-            add(key, f"'{key}' must not be empty")
-    if not data["authors"] or not all(isinstance(a, str) and a.strip() for a in data["authors"]):
-        add("authors", "'authors' must be a non-empty list of names")
-    lessons = data["lessons"]
-    if not lessons:
-        add("lessons", "'lessons' must list at least one lesson slug")
-    seen: set[str] = set()
-    for slug in lessons:
-        if not isinstance(slug, str) or not SLUG.match(slug):
-            add("lessons", f"lesson slug {slug!r} must be lowercase letters, digits and '-'")
-        elif slug in seen:
-            add("lessons", f"lesson slug {slug!r} is listed twice")
-        else:
-            seen.add(slug)
 
 
 # -- lessons --------------------------------------------------------------------------
 
 
 def _load_lessons(
-    root: Path, manifest: dict[str, Any], manifest_path: Path, text: str, problems: list[Problem]
+    root: Path, manifest: Manifest, manifest_path: Path, text: str, problems: list[Problem]
 ) -> list[Lesson]:
     files = _lesson_files(root, problems)
-    listed = [s for s in manifest["lessons"] if isinstance(s, str)]
+    listed = manifest.lessons
     for slug in sorted(set(files) - set(listed)):
         problems.append(
             Problem(files[slug][0], None, f"lesson '{slug}' is not listed in pack.toml")
@@ -161,7 +244,7 @@ def _load_lessons(
             problems.append(
                 Problem(
                     manifest_path,
-                    _key_line(text, "lessons"),
+                    key_line(text, "lessons"),
                     f"lesson '{slug}' has no file lessons/NN-{slug}.md",
                 )
             )
@@ -204,7 +287,7 @@ def _check_quiz_files(root: Path, files: dict[str, list[Path]], problems: list[P
 
 
 def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> Lesson | None:
-    text = _read_text(path, problems)
+    text = _read_text(path, root, problems)
     if text is None:
         return None
     text = text.replace("\r\n", "\n")  # a lesson saved on Windows reads the same
@@ -212,24 +295,24 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     meta, body, body_line = _split_front_matter(path, text, problems)
     if meta is None:
         return None
-    front = text[: text.find("\n+++", 3)]
-    _check_keys(meta, _FRONT_MATTER_KEYS, path, front, problems, required=True)
-    if len(problems) > before:
+    front, _meaning_only = _validated(
+        FrontMatter, meta, path, text[: text.find("\n+++", 3)], problems
+    )
+    if front is None:
         return None
-    _check_front_matter(meta, path, front, problems)
     if not body.strip():
         problems.append(Problem(path, body_line, "the lesson has no text after the front matter"))
-    demos = _demos(path, body, body_line, problems)
+    demos = parse_demos(path, body, body_line, problems)
     if len(problems) > before:
         return None
     quiz = root / "quizzes" / f"{path.stem}.toml"
     return Lesson(
         slug=slug,
         path=path,
-        title=clean_text(meta["title"]),
-        summary=clean_text(meta["summary"]),
-        minutes=meta["minutes"],
-        objectives=tuple(clean_text(o) for o in meta["objectives"]),
+        title=clean_text(front.title),
+        summary=clean_text(front.summary),
+        minutes=front.minutes,
+        objectives=tuple(clean_text(objective) for objective in front.objectives),
         body=clean_text(body),
         quiz_path=quiz if quiz.is_file() else None,
         demos=tuple(demos),
@@ -251,135 +334,20 @@ def _split_front_matter(
         problems.append(Problem(path, 1, "front matter is not closed by a '+++' line"))
         return None, "", 1
     try:
-        source = "\n".join(lines[1:end])
-        meta = tomllib.loads(source)
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        line, message = _toml_error(exc, source)
-        problems.append(Problem(path, line + 1, f"bad front matter: {message}"))
+        meta = parse_toml("\n".join(lines[1:end]))
+    except TomlProblem as exc:
+        problems.append(Problem(path, exc.line + 1, f"bad front matter: {exc.message}"))
         return None, "", 1
     return meta, "\n".join(lines[end + 1 :]), end + 2
-
-
-def _check_front_matter(
-    meta: dict[str, Any], path: Path, text: str, problems: list[Problem]
-) -> None:
-    for key in ("title", "summary"):
-        if not meta[key].strip():
-            problems.append(Problem(path, _key_line(text, key), f"'{key}' must not be empty"))
-    if not 1 <= meta["minutes"] <= 180:
-        problems.append(
-            Problem(path, _key_line(text, "minutes"), "'minutes' must be between 1 and 180")
-        )
-    objectives = meta["objectives"]
-    if not objectives or not all(isinstance(o, str) and o.strip() for o in objectives):
-        problems.append(
-            Problem(
-                path,
-                _key_line(text, "objectives"),
-                "'objectives' must be a non-empty list of non-empty strings",
-            )
-        )
-
-
-def _demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> list[Demo]:
-    demos = []
-    for match in DEMO_BLOCK.finditer(body):
-        line = body_line + body.count("\n", 0, match.start())
-        try:
-            spec = tomllib.loads(match.group(1))
-        except (tomllib.TOMLDecodeError, RecursionError) as exc:
-            inner, message = _toml_error(exc, match.group(1))
-            problems.append(Problem(path, line + inner, f"bad demo block: {message}"))
-            continue
-        unknown = set(spec) - {"kind", "prompt"}
-        kind = spec.get("kind")
-        if unknown:
-            problems.append(Problem(path, line, f"demo block: unknown key '{sorted(unknown)[0]}'"))
-        elif kind not in DEMO_KINDS:
-            kinds = ", ".join(sorted(DEMO_KINDS))
-            problems.append(Problem(path, line, f"demo block: kind must be one of {kinds}"))
-        elif not isinstance(spec.get("prompt", ""), str):
-            problems.append(Problem(path, line, "demo block: 'prompt' must be a string"))
-        else:
-            demos.append(Demo(kind, clean_text(spec.get("prompt", "")), line))
-    return demos
 
 
 # -- shared helpers -------------------------------------------------------------------
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
+def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    """The file's text, or None after recording why it cannot be read (see ``untrusted``)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Problem(path, None, f"file is larger than {MAX_FILE_BYTES} bytes"))
-            return None
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(path, None, "file not found"))
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(path, None, f"not UTF-8 text (byte {exc.start})"))
-    except OSError as exc:
-        problems.append(Problem(path, None, f"cannot read: {exc.strerror}"))
-    return None
-
-
-def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    text = _read_text(path, problems)
-    if text is None:
+        return read_text(path, root=root)
+    except UntrustedFileError as exc:
+        problems.append(Problem(path, None, str(exc)))
         return None
-    try:
-        return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        line, message = _toml_error(exc, text)
-        problems.append(Problem(path, line, message))
-        return None
-
-
-def _toml_error(exc: Exception, text: str) -> tuple[int, str]:
-    """Split tomllib's "message (at line L, column C)" into (L, message).
-
-    An error at the very end (an unclosed list, say) is "(at end of document)": its line is the
-    last line of ``text``. Absurdly deep nesting makes tomllib recurse too far: an error too.
-    """
-    if isinstance(exc, RecursionError):
-        return 1, "nested too deeply"
-    end = " (at end of document)"
-    if str(exc).endswith(end):
-        last = len(text.rstrip("\n").splitlines()) or 1
-        return last, str(exc).removesuffix(end) + " (at the end)"
-    match = re.search(r"^(.*) \(at line (\d+), column \d+\)$", str(exc))
-    if match is None:
-        return 1, str(exc)
-    return int(match.group(2)), match.group(1)
-
-
-def _key_line(text: str, key: str) -> int | None:
-    """The line on which ``key = ...`` is written, for pointing at the right place."""
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def _check_keys(
-    data: dict[str, Any],
-    allowed: dict[str, type],
-    path: Path,
-    text: str,
-    problems: list[Problem],
-    *,
-    required: bool,
-) -> None:
-    for key in data:
-        if key not in allowed:
-            problems.append(Problem(path, _key_line(text, key), f"unknown key '{key}'"))
-    for key, kind in allowed.items():
-        if key not in data:
-            if required:
-                problems.append(Problem(path, None, f"missing key '{key}'"))
-        elif not isinstance(data[key], kind) or isinstance(data[key], bool):
-            problems.append(
-                Problem(path, _key_line(text, key), f"'{key}' must be a {_type_name(kind)}")
-            )
-
-
-def _type_name(kind: type) -> str:
-    return {str: "string", int: "whole number", list: "list"}.get(kind, kind.__name__)

@@ -29,7 +29,7 @@ def database_file() -> Path:
 
 
 def settings_file() -> Path:
-    """Learner settings (theme, chosen model), JSON."""
+    """Learner settings (the theme), JSON; the chosen model is in ``model.json``."""
     return data_dir() / "settings.json"
 
 

@@ -41,12 +41,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def new_card(now: datetime | None = None) -> str:
-    """A fresh card, due now, as JSON."""
-    moment = _utc(now or datetime.now(UTC))
-    return Card(card_id=int(moment.timestamp() * 1000), due=moment).to_json()
-
-
 def _load(card_json: str | None, now: datetime) -> Card:
     """The stored card, or a fresh one when there is none or it cannot be read."""
     if card_json:
@@ -69,8 +63,3 @@ def schedule(
         _load(card_json, moment), rating_for(correct, hinted), moment
     )
     return card.to_json(), card.due
-
-
-def due_at(card_json: str) -> datetime:
-    """When a stored card is next due (UTC)."""
-    return _utc(Card.from_json(card_json).due)

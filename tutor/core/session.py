@@ -6,6 +6,7 @@ and reschedules the question's review card, so both front ends record exactly th
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response, encode_response, grade
 from tutor.core.pack import Pack
 from tutor.core.progress import ProgressStore
-from tutor.core.quiz import Question, load_quiz, presented_order
+from tutor.core.quiz import load_quiz
+from tutor.core.quiz_models import MultipleQuestion, OrderingQuestion, Question, SingleQuestion
 from tutor.core.review import schedule
 
 
@@ -28,6 +30,47 @@ def _clock() -> float:
 def _now() -> datetime:
     """The current time for scheduling (a seam tests replace to jump ahead)."""
     return datetime.now(UTC)
+
+
+# -- the order choices are shown in -----------------------------------------------------------
+
+
+def shuffled_order(n: int, learner_id: str, question_id: str, attempt: int = 0) -> list[int]:
+    """A permutation of range(n), the same every time for one learner, question and attempt.
+
+    Derived from SHA-256 rather than `random`, so it is stable across Python versions and
+    runs: redrawing a question mid-attempt shows the choices in the same places.
+    """
+    seed = f"{learner_id}\x00{question_id}\x00{attempt}"
+
+    def rank(i: int) -> bytes:
+        return hashlib.sha256(f"{seed}\x00{i}".encode()).digest()
+
+    return sorted(range(n), key=rank)
+
+
+def presented_order(
+    question: Question, learner_id: str, attempt: int = 0, *, shuffle: bool = True
+) -> list[int]:
+    """The order to show a question's choices or items in (indices into the file's list).
+
+    Choices are shuffled when the quiz says so; ordering items are always shuffled and never
+    shown already in order (that would give the answer away). Other types have no list: [].
+    """
+    if isinstance(question, SingleQuestion | MultipleQuestion):
+        n = len(question.choices)
+        if not shuffle:
+            return list(range(n))
+        return shuffled_order(n, learner_id, question.id, attempt)
+    if isinstance(question, OrderingQuestion):
+        order = shuffled_order(len(question.items), learner_id, question.id, attempt)
+        if order == sorted(order):
+            order = order[1:] + order[:1]  # rotate: still stable, no longer the answer
+        return order
+    return []
+
+
+# -- a sitting --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -59,6 +102,7 @@ class QuizSession:
     store: ProgressStore
     shuffle: bool = True
     is_review: bool = False
+    title: str | None = None  # the quiz's title, when it has one
     clock: Callable[[], float] = field(default_factory=lambda: _clock)
     now: Callable[[], datetime] = field(default_factory=lambda: _now)  # seam for tests
     results: list[Result] = field(default_factory=list)
@@ -150,7 +194,7 @@ def lesson_session(pack: Pack, slug: str, store: ProgressStore) -> QuizSession:
         raise KeyError(f"lesson '{slug}' has no quiz")
     quiz = load_quiz(lesson.quiz_path)
     items = [Item(slug, q) for q in quiz.questions]
-    return QuizSession(pack.id, items, store, shuffle=quiz.shuffle)
+    return QuizSession(pack.id, items, store, shuffle=quiz.shuffle, title=quiz.title)
 
 
 def review_session(

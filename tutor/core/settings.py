@@ -34,7 +34,7 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write settings atomically, keeping any keys other tools (e.g. the model runtime) added."""
+    """Write settings atomically, keeping any keys this version does not know (a newer one's)."""
     path = path or paths.settings_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -23,6 +23,7 @@ from typing import Any
 import llama_cpp
 import numpy as np
 
+from tutor.explain.sampling import softmax
 from tutor.runtime import sampling
 from tutor.runtime.attention import AttentionCapture, load_ggml_base
 from tutor.runtime.chat import render_chat
@@ -349,7 +350,7 @@ class Engine:
         self._decode(self.gen, ids, 0)
         logits = self._last_logits(self.gen).copy()
         top = sampling.top_n(logits, top_n)
-        probs = sampling.softmax(logits)
+        probs = softmax(logits)
         return NextTokenDistribution(
             prompt_tokens=[self.piece(t) for t in ids],
             logits=logits,

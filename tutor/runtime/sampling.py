@@ -1,10 +1,9 @@
-"""Choosing the next token from the model's logits, in numpy.
+"""The worker's per-token sampler: :mod:`tutor.explain.sampling`'s chain, on the fast path.
 
-This follows the sampler chain of llama.cpp (``llama_sampler_init_top_k`` → ``top_p`` → ``min_p``
-→ ``temp`` → ``dist``, as built by llama-cpp-python's ``_init_sampler``) so the numbers the tutor
-shows are the ones that decided the output. Left out: mirostat, typical-p, grammars, DRY, XTC.
-The filters run on the temperature-1 distribution and temperature is applied to the survivors,
-as llama.cpp does; ``temperature == 0`` is greedy decoding.
+The stages are the learner-facing functions themselves (one implementation); this module only
+orders them for speed. Top-k runs first on the raw logits with ``argpartition``, so a token costs
+O(vocab) rather than a sort of the whole vocabulary, and the model's own view (temperature 1, no
+penalty) is reported beside the choice.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutor.explain import sampling as chain
 from tutor.runtime.types import GenerationSettings
 
 
@@ -27,14 +27,6 @@ class SampleStep:
     top_ids: np.ndarray  # the model's top-N token ids, best first
     top_logits: np.ndarray
     top_probs: np.ndarray
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax in float64."""
-    z = logits.astype(np.float64)
-    z -= z.max()
-    e = np.exp(z)
-    return e / e.sum()
 
 
 def top_n(logits: np.ndarray, n: int) -> np.ndarray:
@@ -64,43 +56,20 @@ def _top_n_by_argmax(logits: np.ndarray, n: int) -> np.ndarray:
     return ids
 
 
-def apply_repeat_penalty(logits: np.ndarray, history: Sequence[int], penalty: float) -> np.ndarray:
-    """CTRL-style repetition penalty (Keskar et al. 2019) on recently seen tokens, as llama.cpp.
+def final_stage(
+    logits: np.ndarray, settings: GenerationSettings, history: Sequence[int]
+) -> chain.Stage:
+    """The distribution the next token is drawn from: the chain's last stage.
 
-    Returns ``logits`` itself when there is nothing to do, else a penalized copy.
+    The same stages as :func:`tutor.explain.sampling.sampler_chain`, with top-k given the raw
+    logits so only its survivors are ever sorted.
     """
-    if penalty == 1.0 or not history:
-        return logits
-    out = logits.copy()
-    seen = np.unique(np.asarray(history, dtype=np.int64))
-    vals = out[seen]
-    # Positive logits shrink, negative ones grow more negative: both make the token less likely.
-    out[seen] = np.where(vals > 0, vals / penalty, vals * penalty)
-    return out
-
-
-def _top_k(logits: np.ndarray, s: GenerationSettings) -> int:
-    return s.top_k if 0 < s.top_k < logits.shape[0] else logits.shape[0]
-
-
-def _candidates(
-    logits: np.ndarray, ranked: np.ndarray, s: GenerationSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and temperature-1 probabilities left after top-k, top-p and min-p, best first.
-
-    ``ranked``: at least the top-k ids of ``logits``, best first.
-    """
-    ids = ranked[: _top_k(logits, s)]  # top-k
-    probs = softmax(logits[ids])
-    if s.top_p < 1.0:
-        # top-p (nucleus, Holtzman et al. 2019): keep the smallest prefix whose mass reaches top_p.
-        keep = int(np.searchsorted(np.cumsum(probs), s.top_p) + 1)
-        ids, probs = ids[:keep], probs[:keep]
-    if s.min_p > 0.0:
-        # min-p: drop tokens less likely than min_p times the most likely one.
-        keep_mask = probs >= s.min_p * probs[0]
-        ids, probs = ids[keep_mask], probs[keep_mask]
-    return ids, probs
+    recent = list(history[-settings.repeat_last_n :]) if settings.repeat_last_n else []
+    penalized = chain.penalize(logits, recent, settings.repeat_penalty)
+    stage = chain.top_k_stage(penalized, settings.top_k)
+    stage = chain.top_p_stage(stage, settings.top_p)
+    stage = chain.min_p_stage(stage, settings.min_p)
+    return chain.temperature_stage(stage, settings.temperature)
 
 
 def sample(
@@ -110,25 +79,19 @@ def sample(
     rng: np.random.Generator,
 ) -> SampleStep:
     """Pick the next token from ``logits`` (n_vocab,) and report the numbers behind the choice."""
-    recent = history[-settings.repeat_last_n :] if settings.repeat_last_n else []
-    penalized = apply_repeat_penalty(logits, recent, settings.repeat_penalty)
-    top_ids: np.ndarray | None = None
     if settings.temperature == 0:
-        token, sampled_prob = int(np.argmax(penalized)), 1.0  # greedy
+        # Greedy: the chain's temperature-0 stage keeps only the best penalised token, and top-k,
+        # top-p and min-p always keep the best one, so the whole chain reduces to an argmax.
+        recent = history[-settings.repeat_last_n :] if settings.repeat_last_n else []
+        penalized = chain.penalize(logits, recent, settings.repeat_penalty)
+        token, sampled_prob = int(np.argmax(penalized)), 1.0
     else:
-        # One partial sort serves top-k and, without a penalty, the reported top-N too.
-        ranked = top_n(penalized, max(_top_k(penalized, settings), settings.top_n))
-        if penalized is logits:
-            top_ids = ranked[: settings.top_n]
-        ids, probs = _candidates(penalized, ranked, settings)
-        # Temperature on the survivors: p ** (1/T), renormalised (same as softmax(logit / T)).
-        tempered = softmax(np.log(probs) / settings.temperature)
-        choice = int(rng.choice(len(ids), p=tempered))
-        token, sampled_prob = int(ids[choice]), float(tempered[choice])
+        stage = final_stage(logits, settings, history)
+        token = chain.draw(stage, rng)
+        sampled_prob = stage.prob_of(token)
     # What the model itself thought (temperature 1, no penalty): the chosen token and the top-N.
-    log_z = _logsumexp(logits)
-    if top_ids is None:
-        top_ids = top_n(logits, settings.top_n)
+    log_z = chain.logsumexp(logits)
+    top_ids = top_n(logits, settings.top_n)
     return SampleStep(
         token=token,
         prob=float(np.exp(float(logits[token]) - log_z)),
@@ -137,9 +100,3 @@ def sample(
         top_logits=logits[top_ids].astype(np.float32),
         top_probs=np.exp(logits[top_ids].astype(np.float64) - log_z),
     )
-
-
-def _logsumexp(logits: np.ndarray) -> float:
-    """log(sum(exp(logits))) without overflow (exp in float32, sum in float64)."""
-    m = float(logits.max())
-    return m + float(np.log(np.exp(logits - np.float32(m)).sum(dtype=np.float64)))

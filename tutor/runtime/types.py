@@ -12,6 +12,8 @@ from typing import Literal
 
 import numpy as np
 
+from tutor.explain.sampling import softmax
+
 FinishReason = Literal["eos", "length", "stop", "cancelled"]
 
 
@@ -75,10 +77,7 @@ class NextTokenDistribution:
         """Softmax of the logits at ``temperature`` (> 0), as float64."""
         if temperature <= 0:
             raise ValueError("temperature must be > 0")
-        z = self.logits.astype(np.float64) / temperature
-        z -= z.max()
-        e = np.exp(z)
-        return e / e.sum()
+        return softmax(self.logits, temperature)
 
 
 @dataclass(frozen=True)

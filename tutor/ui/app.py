@@ -19,13 +19,19 @@ from textual.worker import Worker, WorkerState
 
 from tutor.core import paths
 from tutor.core.pack import Pack, load_pack
-from tutor.core.progress import ProgressStore
+from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
     from tutor.runtime import ModelClient
+
+
+READ_ONLY_WARNING = (
+    "Your progress is read-only here (the data directory or database cannot be written): "
+    "lessons and quizzes work, but nothing new is saved this time."
+)
 
 
 class TutorApp(App[None]):
@@ -56,12 +62,15 @@ class TutorApp(App[None]):
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
         self._model: ModelClient | None = None
+        # A write that fails later (a full disk) is said once, as the opening notices are.
+        store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
         self.navigate("outline")
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
+        self._warn_if_read_only()
         self._check_size(self.size.width, self.size.height)
 
     def notify(
@@ -75,6 +84,14 @@ class TutorApp(App[None]):
     ) -> None:
         """Every toast of this app is plain text, whoever asks: a safety net under ``safe``."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _warn_if_read_only(self) -> None:
+        """One clear warning when progress cannot be saved; the app keeps working."""
+        if not getattr(self.store, "read_only", False):  # the flag is the store's to set
+            return
+        if self.notices:
+            return  # a store that opened read-only says why in its notices, shown above
+        safe.notify(self, READ_ONLY_WARNING, severity="warning", timeout=30)
 
     def on_unmount(self) -> None:
         if self._model is not None:
@@ -90,13 +107,14 @@ class TutorApp(App[None]):
         return self._model
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where any failed background task becomes a readable dialog."""
+        """App-level workers; a screen's workers report to its own handler (``tutor.ui.base``)."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.log.error(f"background task {event.worker.name!r} failed: {error!r}")
-            self.navigate(
-                "error", title="Something went wrong in the background", message=str(error)
-            )
+            self.background_failed(event.worker.name, event.worker.error)
+
+    def background_failed(self, task: str, error: BaseException) -> None:
+        """One place where any failed background task becomes a readable dialog."""
+        self.log.error(f"background task {task!r} failed: {error!r}")
+        self.navigate("error", title="Something went wrong in the background", message=str(error))
 
     # -- navigation (AppServices) -------------------------------------------------------
 
@@ -120,15 +138,7 @@ class TutorApp(App[None]):
 
     def continue_learning(self) -> None:
         """Open the lesson the learner was last in, or the first one not done yet."""
-        slug = self.store.last_lesson(self.pack.id)
-        if slug is None or slug not in {lesson.slug for lesson in self.pack.lessons}:
-            progress = self.store.lesson_progress(self.pack.id)
-            pending = [
-                lesson.slug
-                for lesson in self.pack.lessons
-                if lesson.slug not in progress or progress[lesson.slug].status != "done"
-            ]
-            slug = pending[0] if pending else self.pack.lessons[0].slug
+        slug = lesson_to_continue(self.store, self.pack)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.navigate("lesson", slug=slug)

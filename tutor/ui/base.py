@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar
 
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from tutor.ui.services import AppServices, services
 
@@ -21,6 +22,12 @@ class _Services:
     @property
     def services(self) -> AppServices:
         return services(self)  # type: ignore[arg-type]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker tells only the node that started it (the message does not bubble), so
+        every screen passes failures on to the app's one error dialog."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.services.background_failed(event.worker.name, event.worker.error)
 
 
 class TutorScreen(_Services, Screen[ResultT]):

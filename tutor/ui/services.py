@@ -64,6 +64,9 @@ class AppServices(Protocol):
     ) -> None:
         """A toast; use ``tutor.ui.safe.notify`` for any text that is not a literal of ours."""
 
+    def background_failed(self, task: str, error: BaseException) -> None:
+        """Show a failed background task as the app's one error dialog; the app keeps running."""
+
     def continue_learning(self) -> None:
         """Open the lesson the learner was last in, or the first one not done yet."""
 

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from tutor.core import paths
+from tutor.ui import safe
 from tutor.ui.base import TutorModal
 
 
@@ -24,9 +25,12 @@ class ErrorScreen(TutorModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text, style="bold"))
-            yield Static(Text(self.message), id="error-message")
+            yield Static(safe.plain(self.title_text, style="bold"))
+            yield Static(safe.plain(self.message), id="error-message")
             yield Static(
-                Text(f"Details are in {paths.log_file()}. enter or escape: close", style="dim")
+                Text(
+                    f"Details are in the log:\n{paths.log_file()}\n\nenter or escape: close",
+                    style="dim",
+                )
             )
         yield Footer(show_command_palette=False)

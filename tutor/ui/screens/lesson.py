@@ -78,7 +78,7 @@ class LessonScreen(TutorScreen[None]):
         self.services.store.lesson_opened(self.services.pack.id, self.lesson.slug)
         viewer = self.query_one(LessonViewer)
         await viewer.document.update(self.markdown)
-        viewer.focus()
+        viewer.document.focus()
         saved = self.services.store.lesson_progress(self.services.pack.id).get(self.lesson.slug)
         if saved and saved.position > 0:
             self.call_after_refresh(self._restore, saved.position)
@@ -121,8 +121,8 @@ class LessonScreen(TutorScreen[None]):
         viewer.show_table_of_contents = not viewer.show_table_of_contents
         if viewer.show_table_of_contents:
             viewer.table_of_contents.query_one("Tree").focus()
-        else:
-            viewer.focus()
+        else:  # the viewer itself cannot take focus: its document can (keys scroll it)
+            viewer.document.focus()
 
     def action_links(self) -> None:
         found = links(self.markdown)

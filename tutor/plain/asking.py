@@ -1,15 +1,16 @@
 """Quizzes and reviews as plain text on stdin/stdout, for screen readers and plain terminals.
 
-``llm-tutor quiz LESSON`` and ``llm-tutor review`` call :func:`run_quiz` and :func:`run_review`.
+``llm-tutor quiz LESSON`` and ``llm-tutor review`` (``tutor.plain.quiz``) call :func:`run_quiz`
+and :func:`run_review`.
 Output is plain lines: no colour, no cursor movement, nothing redrawn, so a screen reader reads
 it in order. Every question says how to answer; ``h`` shows the hint (the answer then counts as
 hinted), ``q`` stops; end of input stops too. Every answer is recorded in the progress store
-and schedules the question's review card.
+and schedules the question's review card, through the same ``QuizSession`` the app uses, and
+the words (how to answer, the verdict) are the app's too (``tutor.core.quiz_text``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,20 +18,18 @@ from typing import TYPE_CHECKING, TextIO
 
 from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response, parse_number
-from tutor.core.quiz import (
-    BLANK_RE,
+from tutor.core.quiz_models import (
     ClozeQuestion,
     MultipleQuestion,
     NumericQuestion,
     OrderingQuestion,
     Question,
-    Quiz,
     SingleQuestion,
     TrueFalseQuestion,
-    load_quiz,
 )
+from tutor.core.quiz_text import HOW, choice_numbers, number_blanks, verdict
 from tutor.core.sanitize import clean_text
-from tutor.core.session import Item, QuizSession, review_session
+from tutor.core.session import QuizSession, lesson_session, review_session
 
 if TYPE_CHECKING:
     from tutor.core.pack import Pack
@@ -82,23 +81,13 @@ class _Console:
 
 # --- showing a question and reading the answer -----------------------------------------------
 
-_HOW = {
-    "single": "Type the number of your answer.",
-    "multiple": "Select all that apply: type their numbers separated by spaces, like 1 3.",
-    "truefalse": "Type t for true or f for false.",
-    "short": "Type your answer.",
-    "numeric": "Type a number.",
-    "ordering": "Type the numbers in the right order, separated by spaces, like 3 1 2.",
-    "cloze": "Type the word for each blank in turn.",
-}
-
 
 def _show(console: _Console, question: Question, order: list[int], number: str) -> None:
     """Print the question: heading, prompt, numbered choices or items, how to answer."""
     console.say(f"{number} ({question.type})")
     if isinstance(question, ClozeQuestion):
         console.say(question.prompt.strip())
-        console.say(_numbered_blanks(question.text.strip()))
+        console.say(number_blanks(question.text.strip()))
     else:
         console.say(question.prompt.strip())
     if isinstance(question, SingleQuestion | MultipleQuestion):
@@ -110,13 +99,7 @@ def _show(console: _Console, question: Question, order: list[int], number: str) 
     if isinstance(question, NumericQuestion) and question.unit:
         console.say(f"(in {question.unit})")
     extra = " h for a hint," if question.hint else ""
-    console.say(f"{_HOW[question.type]} ({extra} q to quit)".replace("( ", "("))
-
-
-def _numbered_blanks(text: str) -> str:
-    """Cloze text with each blank named, so it can be referred to: "[blank 1]"."""
-    counter = iter(range(1, 1000))
-    return BLANK_RE.sub(lambda _m: f"[blank {next(counter)}]", text)
+    console.say(f"{HOW[question.type]} ({extra} q to quit)".replace("( ", "("))
 
 
 def _read(console: _Console, question: Question, order: list[int]) -> Response:
@@ -161,10 +144,10 @@ def _parse_numbers(
 ) -> tuple[Response, str | None]:
     """Shown numbers ("1 3") mapped back to positions in the quiz file."""
     n = len(order)
-    words = re.split(r"[\s,;]+", text.strip(" ,;"))
-    if not all(word.isdigit() and 1 <= int(word) <= n for word in words):
+    numbers = choice_numbers(text, n)
+    if numbers is None:
         return "", f"Use numbers from 1 to {n}."
-    picked = [order[int(word) - 1] for word in words]
+    picked = [order[number - 1] for number in numbers]
     if isinstance(question, SingleQuestion):
         return (picked[0], None) if len(picked) == 1 else ("", "Choose just one number.")
     if isinstance(question, MultipleQuestion):
@@ -176,12 +159,8 @@ def _parse_numbers(
 
 def _tell(console: _Console, result: Grade) -> None:
     """Right or wrong at once, then what to learn from it."""
-    if result.score == 1.0:
-        console.say("Right, with a hint." if result.hinted else "Right.")
-    elif result.score > 0:
-        console.say(f"Partly right: {result.score:.0%}.")
-    else:
-        console.say("Not right.")
+    said = verdict(result)
+    console.say(f"{said.words} ({said.hint_note})." if said.hint_note else f"{said.words}.")
     for line in result.feedback:
         console.say(f"- {line}")
     if result.score < 1.0:
@@ -208,8 +187,10 @@ def _take(console: _Console, session: QuizSession, label: str) -> Grade:
 # --- quiz ----------------------------------------------------------------------------------------
 
 
-def _open_quiz(pack: Pack, lesson_slug: str, console: _Console) -> Quiz | None:
-    """The lesson's quiz, or None after saying why there is none."""
+def _open_session(
+    pack: Pack, lesson_slug: str, store: ProgressStore, console: _Console
+) -> QuizSession | None:
+    """The session over the lesson's quiz, or None after saying why there is none."""
     try:
         lesson = pack.lesson(lesson_slug)
     except KeyError:
@@ -220,7 +201,7 @@ def _open_quiz(pack: Pack, lesson_slug: str, console: _Console) -> Quiz | None:
         console.say(f"The lesson {lesson_slug!r} has no quiz.")
         return None
     try:
-        return load_quiz(lesson.quiz_path)
+        return lesson_session(pack, lesson_slug, store)
     except PackError as error:
         console.say(f"The quiz for {lesson_slug!r} cannot be used:")
         for problem in error.problems:
@@ -244,13 +225,12 @@ def run_quiz(
     used for review scheduling (tests); `clock` measures answer times.
     """
     console = _Console(inp, out)
-    quiz = _open_quiz(pack, lesson_slug, console)
-    if quiz is None:
+    opened = _open_session(pack, lesson_slug, store, console)
+    if opened is None:
         return 2
-    items = [Item(lesson_slug, question) for question in quiz.questions]
-    session = _session(QuizSession(pack.id, items, store, shuffle=quiz.shuffle), now, clock)
-    count = len(items)
-    console.say(f"{quiz.title or 'Quiz'}: {count} questions. Type h for a hint, q to stop.")
+    session = _session(opened, now, clock)
+    count = len(session.items)
+    console.say(f"{session.title or 'Quiz'}: {count} questions. Type h for a hint, q to stop.")
     console.say()
     try:
         while not session.finished:

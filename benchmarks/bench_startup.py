@@ -1,0 +1,123 @@
+"""How long the app takes to draw its first frame, against a bare Textual app.
+
+Both are measured headless the same way: in a fresh Python process, from before the first
+import to the end of the first ``pilot.pause()`` of ``run_test(size=(80, 24))``. The bare app
+is a Header, a Label and a Footer: what any Textual app pays. The two alternate in one run
+(app, bare, app, bare, ...) so a busy machine slows both alike; one warm-up run of each is
+not counted. Prints the median of each and their ratio (the goal in issue 9 is at most 1.5).
+
+    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--imports]
+
+``--imports`` also lists the slowest imports of one app start (``python -X importtime``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+APP = """
+import time
+start = time.perf_counter()
+import asyncio
+from tutor.app import create_app
+
+async def main() -> None:
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - start)
+
+asyncio.run(main())
+"""
+
+BARE = """
+import time
+start = time.perf_counter()
+import asyncio
+from textual.app import App
+from textual.widgets import Footer, Header, Label
+
+class Bare(App[None]):
+    def compose(self):
+        yield Header()
+        yield Label("Hello")
+        yield Footer()
+
+async def main() -> None:
+    app = Bare()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - start)
+
+asyncio.run(main())
+"""
+
+
+def environment(home: Path) -> dict[str, str]:
+    """This environment, with a private data directory and the repository importable."""
+    env = dict(os.environ)
+    env["LLM_TUTOR_HOME"] = str(home)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def first_frame(script: str, env: dict[str, str]) -> float:
+    """Seconds to the first frame, measured inside a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def slowest_imports(env: dict[str, str], count: int = 15) -> list[tuple[int, str]]:
+    """The top-level imports of one app start that took longest (cumulative microseconds)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", APP],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if line.startswith("import time:") and len(parts) == 3 and parts[1].strip().isdigit():
+            name = parts[2].rstrip()
+            rows.append((int(parts[1]), name.strip(), len(name) - len(name.lstrip())))
+    top = [(cumulative, name) for cumulative, name, depth in rows if depth <= 2]
+    return sorted(top, reverse=True)[:count]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="measured runs of each (at least 5)")
+    parser.add_argument("--imports", action="store_true", help="also list the slowest imports")
+    args = parser.parse_args()
+    runs = max(args.runs, 5)
+    with tempfile.TemporaryDirectory() as home:
+        env = environment(Path(home))
+        first_frame(APP, env), first_frame(BARE, env)  # warm-up: database created, caches filled
+        app_times, bare_times = [], []
+        for _ in range(runs):
+            app_times.append(first_frame(APP, env))
+            bare_times.append(first_frame(BARE, env))
+        if args.imports:
+            for cumulative, name in slowest_imports(env):
+                print(f"  {cumulative / 1000:7.1f} ms  {name}")
+    app_median, bare_median = statistics.median(app_times), statistics.median(bare_times)
+    print(f"llm-tutor first frame: median {app_median:.3f} s of {runs} runs")
+    print(f"bare Textual app:      median {bare_median:.3f} s of {runs} runs")
+    print(f"ratio: {app_median / bare_median:.2f}x (goal: at most 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

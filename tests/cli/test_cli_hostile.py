@@ -1,0 +1,107 @@
+"""The plain commands under hostile conditions (issue 8): closed standard input, a disk that
+cannot be written, another program's database, names that would drive the terminal."""
+
+from __future__ import annotations
+
+import resource
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import repo_env
+from tutor.cli import main
+from tutor.core import paths
+from tutor.core.progress import ProgressStore
+
+COURSE = "intro-llm"
+
+
+def closed_stdin(*args: str) -> subprocess.CompletedProcess[str]:
+    """``llm-tutor ARGS <&-``: standard input closed, as a shell does it."""
+    command = " ".join([sys.executable, "-m", "tutor", *args])
+    return subprocess.run(
+        ["sh", "-c", f"exec {command} <&-"],
+        capture_output=True,
+        text=True,
+        env=repo_env(),
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("quiz", "what-is-an-llm"), "standard input is closed: the quiz reads your answers"),
+        (("review",), "standard input is closed: the review reads your answers"),
+        (("progress", "reset"), "standard input is closed, so nothing can be confirmed"),
+    ],
+)
+def test_closed_standard_input_is_one_clear_error(args: tuple[str, ...], message: str) -> None:
+    """Each once ended in AttributeError: 'NoneType' object has no attribute 'readline'."""
+    result = closed_stdin(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_foreign_database_is_refused_by_every_command(
+    private_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private_home.mkdir(parents=True)
+    conn = sqlite3.connect(paths.database_file())
+    conn.execute("CREATE TABLE answers (x)")
+    conn.commit()
+    conn.close()
+    before = paths.database_file().read_bytes()
+    assert main(["lessons"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {paths.database_file()} is not an llm-tutor progress database")
+    assert paths.database_file().read_bytes() == before
+
+
+WRITE_WITH_A_FULL_DISK = r"""
+import resource, sys
+from tutor.cli import main
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))  # like `ulimit -f 1`
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_write_that_fails_is_reported_and_exits_non_zero(private_home: Path) -> None:
+    assert hasattr(resource, "RLIMIT_FSIZE")
+    with ProgressStore.open() as store:
+        store.lesson_opened(COURSE, "history")
+    before = paths.database_file().read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-c", WRITE_WITH_A_FULL_DISK, "progress", "reset", "--yes"],
+        capture_output=True,
+        text=True,
+        env=repo_env(),
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "warning: Progress can no longer be saved" in result.stderr
+    assert "error: progress was not saved (1 change not recorded; see above)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert paths.database_file().read_bytes() == before
+
+
+def test_progress_never_prints_a_raw_escape(capsys: pytest.CaptureFixture[str]) -> None:
+    """A lesson name holding ESC ] 52 (set the clipboard) was printed raw by `progress`."""
+    ProgressStore.open().close()
+    conn = sqlite3.connect(paths.database_file())
+    conn.execute(
+        "INSERT INTO lesson_events VALUES (?, ?, ?, 'opened', 0, 4e9)",
+        ("c" * 32, COURSE, "evil\x1b]52;c;aGk=\x07"),
+    )
+    conn.commit()
+    conn.close()
+    assert main(["progress"]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+    assert "damaged records (1 in lesson_events)" in captured.err

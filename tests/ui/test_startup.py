@@ -1,0 +1,51 @@
+"""The first frame loads only what the outline needs (the speed itself is a benchmark figure:
+benchmarks/bench_startup.py). A regression here is an eager import, caught by name."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.helpers import repo_env
+
+FIRST_FRAME = """
+import asyncio, json, sys
+from tutor.app import create_app
+
+async def main() -> None:
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# Loaded on first use: the model runtime (and numpy with it), the quiz models and grading,
+# and every screen but the outline.
+NOT_AT_START = [
+    "numpy",
+    "tutor.runtime",
+    "tutor.core.quiz",
+    "tutor.core.grading",
+    "tutor.core.session",
+    "tutor.ui.screens.lesson",
+    "tutor.ui.screens.quiz",
+    "tutor.ui.screens.model",
+    "tutor.ui.screens.help",
+]
+
+
+def test_the_first_frame_imports_only_what_the_outline_needs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME],
+        env=repo_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "tutor.ui.screens.outline" in loaded  # it did reach the outline
+    assert [name for name in NOT_AT_START if name in loaded] == []

@@ -1,0 +1,31 @@
+"""``llm-tutor pack check PATH``: every problem in a pack, one ``file:line: problem`` a line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.core.check import check_pack
+from tutor.plain.common import say
+
+
+def pack_check(args: argparse.Namespace) -> int:
+    """Print each problem; 1 when there is any, else the summary and 0."""
+    root = Path(args.path)
+    problems, summary = check_pack(root)
+    for problem in problems:
+        say(str(problem))
+    if problems:
+        say(f"{len(problems)} problem(s) found in {root}", sys.stderr)
+        return 1
+    say(summary)
+    return 0
+
+
+def register(packsub: Any) -> None:
+    """Add ``check`` to the ``pack`` command's actions."""
+    check = packsub.add_parser("check", help="validate a pack: prints file:line: problem")
+    check.add_argument("path", help="the pack folder (the one holding pack.toml)")
+    check.set_defaults(func=pack_check)

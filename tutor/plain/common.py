@@ -1,0 +1,74 @@
+"""What every plain command needs: the pack to work on, the progress store, safe printing.
+
+A plain command prints one clear line when something is wrong and returns non-zero; text that
+came from a pack, a progress file or the store goes through :func:`say`, so it can never drive
+the terminal (no raw ESC reaches it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import TextIO
+
+from tutor.core import paths
+from tutor.core.pack import Pack, load_pack
+from tutor.core.progress import ProgressStore, StoreError
+from tutor.core.sanitize import clean_text
+
+
+def version() -> str:
+    """The installed llm-tutor's version."""
+    try:
+        return metadata.version("llm-tutor")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def say(text: str = "", file: TextIO | None = None) -> None:
+    """Print ``text`` with control characters made visible (see ``tutor.core.sanitize``)."""
+    print(clean_text(text), file=file or sys.stdout)
+
+
+def warn(text: str) -> None:
+    """A warning on standard error."""
+    say(f"warning: {text}", sys.stderr)
+
+
+def load_pack_arg(args: argparse.Namespace) -> Pack:
+    """The pack ``--pack`` names, or the built-in course."""
+    return load_pack(Path(args.pack) if args.pack else paths.builtin_course_dir())
+
+
+@contextmanager
+def opened_store() -> Iterator[ProgressStore]:
+    """The learner's progress store, its notices printed as warnings.
+
+    When a write did not happen (a read-only or full disk), this raises :class:`StoreError`
+    after the command, so ``main`` prints what failed and exits non-zero.
+    """
+    store = ProgressStore.open()
+    for notice in store.report.notices:
+        warn(notice)
+    store.on_warning = warn
+    try:
+        yield store
+    finally:
+        store.close()
+    if store.failed_writes:
+        lost = store.failed_writes
+        raise StoreError(
+            f"progress was not saved ({lost} change{'s' * (lost != 1)} not recorded; see above)"
+        )
+
+
+def read_answer(stdin: TextIO | None) -> str | None:
+    """One line typed by the learner; None when standard input is closed or at its end."""
+    if stdin is None:
+        return None
+    line = stdin.readline()
+    return line if line else None
