@@ -11,6 +11,7 @@ ratings count it (FastChat ``serve/monitor/elo_analysis.py``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -62,16 +63,19 @@ class FeatureCache:
         self.model = model
         self._embedding: dict[str, np.ndarray] = {}
         self._tokens: dict[str, int] = {}
+        self._lock = threading.Lock()  # a replaced worker thread may still be finishing
 
     def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """(N, d) embeddings and N token counts for ``texts``, asking the model for new ones."""
-        new = list(dict.fromkeys(t for t in texts if t not in self._embedding))
-        if new:
-            vectors = self.model.embed([t if t.strip() else " " for t in new])  # (M, d)
-            for text, vec in zip(new, vectors, strict=True):
-                self._embedding[text] = np.asarray(vec, dtype=np.float64)
-                self._tokens[text] = len(self.model.tokenize(text, add_special=False))
-        return np.stack([self._embedding[t] for t in texts]), [self._tokens[t] for t in texts]
+        with self._lock:
+            new = list(dict.fromkeys(t for t in texts if t not in self._embedding))
+            if new:
+                vectors = self.model.embed([t if t.strip() else " " for t in new])  # (M, d)
+                for text, vec in zip(new, vectors, strict=True):
+                    self._embedding[text] = np.asarray(vec, dtype=np.float64)
+                    self._tokens[text] = len(self.model.tokenize(text, add_special=False))
+            emb = np.stack([self._embedding[t] for t in texts])  # (N, d)
+            return emb, [self._tokens[t] for t in texts]
 
 
 @dataclass(frozen=True)
