@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
-from tutor.plain import check, doctor, inside, progress, quiz, read
+from tutor.plain import check, doctor, inside, prefs, progress, quiz, read
 from tutor.plain.common import say, version
 from tutor.runtime import cli as runtime_cli
 
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.register(packsub)
     quiz.register(sub)
     read.register(sub)
+    prefs.register(sub)
     runtime_cli.register(sub)
     inside.register(sub)
     return parser

@@ -25,6 +25,7 @@ import math
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -338,6 +339,21 @@ class ProgressStore(StoreConnection):
         settings = (_settings_text(settings_a), _settings_text(settings_b))
         row = (uuid.uuid4().hex, prompt, answer_a, answer_b, *settings, vote, model_sha256, _now())
         self._write([(insert_sql("preference_votes"), row)])
+
+    def record_votes(self, votes: Iterable[Mapping[str, Any]]) -> bool:
+        """Append many votes (an import) in one transaction: all of them, or none.
+
+        Each vote is a mapping with record_vote's arguments as keys. False if not written.
+        """
+        commands: list[Command] = []
+        for v in votes:
+            if v["vote"] not in VOTES:
+                raise ValueError(f"vote must be one of {', '.join(VOTES)}, not {v['vote']!r}")
+            settings = (_settings_text(v["settings_a"]), _settings_text(v["settings_b"]))
+            row = (uuid.uuid4().hex, v["prompt"], v["answer_a"], v["answer_b"], *settings)
+            sql = insert_sql("preference_votes")
+            commands.append((sql, (*row, v["vote"], v["model_sha256"], _now())))
+        return self._write(commands)
 
     def votes(self) -> list[VoteRow]:
         """Every preference vote, oldest first."""

@@ -46,6 +46,7 @@ from tutor.runtime.errors import (
 from tutor.runtime.gguf_file import check_gguf, check_memory
 from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig, load_reply
 from tutor.runtime.types import (
+    AnswerLogprob,
     AttentionMaps,
     EmbeddingSet,
     GeneratedToken,
@@ -219,6 +220,11 @@ class ModelClient:
     def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> EmbeddingSet:
         """Vectors to compare (input embeddings for single words, else centred hidden states)."""
         return self._call("embeddings", texts=list(texts), representation=representation)
+
+    def logprob(self, prompt: PromptArg, answer: str) -> AnswerLogprob:
+        """log π(answer | prompt) per token of ``answer`` (``.total`` sums them): how likely the
+        model finds that answer right after the prompt, scored in one forward pass."""
+        return self._call("logprob", prompt=_prompt(prompt), answer=answer)
 
     def generate(
         self, prompt: PromptArg, settings: GenerationSettings | None = None, **overrides: Any

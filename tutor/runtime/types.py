@@ -255,3 +255,16 @@ class PackedAttention:
         rows, cols = np.tril_indices(n)
         out[rows, cols] = self.packed[layer].astype(np.float32).mean(axis=0)
         return out
+
+
+@dataclass(frozen=True)
+class AnswerLogprob:
+    """log π(answer | prompt) token by token, from one teacher-forced forward pass."""
+
+    tokens: list[TokenPiece]  # the answer's tokens
+    logprobs: np.ndarray  # (len(tokens),) float64, natural log
+
+    @property
+    def total(self) -> float:
+        """log π of the whole answer: the sum over its tokens."""
+        return float(self.logprobs.sum())

@@ -155,6 +155,7 @@ class Server:
             "generate": lambda: eng.generate(args["prompt"], args["settings"], emit),
             "attention": lambda: eng.attention(args["prompt"]),
             "embed": lambda: eng.embed(args["texts"]),
+            "logprob": lambda: _answer_logprob(eng, args["prompt"], args["answer"]),
         }
         handlers.update(extra_handlers(eng, args))  # qk, lens, embeddings (tutor.runtime.inside)
         if op not in handlers:
@@ -169,6 +170,13 @@ class Server:
             self.engine = None
         self.engine = Engine(self.config, self.cancel, self.sink)
         return self.engine.info()
+
+
+def _answer_logprob(engine: Any, prompt: Any, answer: str) -> Any:
+    """log π(answer | prompt), token by token (see tutor.runtime.scoring)."""
+    from tutor.runtime.scoring import answer_logprob
+
+    return answer_logprob(engine, prompt, answer)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""On the default model's features, a reward model learns a consistent preference and carries
+it to prompts it has never seen (held-out by prompt), far above both baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tutor.core import reward_lab
+from tutor.runtime.client import ModelClient
+
+pytestmark = pytest.mark.default_model
+
+TOPICS = [
+    "the sea", "mountains", "cats", "dogs", "rain", "winter", "summer", "coffee", "tea",
+    "music", "books", "trains", "bicycles", "cities", "forests", "rivers", "the moon", "stars",
+    "bread", "apples", "gardens", "snow", "football", "chess", "painting", "cooking",
+    "the library", "the museum", "the beach", "my job",
+]  # fmt: skip
+WARM = [
+    "{t} is wonderful and I love it.",
+    "I really enjoy {t}; it makes me happy.",
+    "{t} is lovely, bright and full of joy.",
+]
+COLD = [
+    "{t} is awful and I hate it.",
+    "I really dislike {t}; it makes me miserable.",
+    "{t} is dreary, grim and full of gloom.",
+]
+TAILS = ["", " Every single day.", " That is what I think.", " I have felt so since I was small."]
+
+
+def synthetic_votes(n: int, seed: int = 0) -> list[reward_lab.Comparison]:
+    """``n`` pairs on 30 topics where the warm answer always wins, sides and lengths random."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        warm = rng.choice(WARM).format(t=topic).capitalize() + rng.choice(TAILS)
+        cold = rng.choice(COLD).format(t=topic).capitalize() + rng.choice(TAILS)
+        prompt = f"What do you think of {topic}?"
+        if rng.random() < 0.5:
+            out.append(reward_lab.Comparison(prompt, warm, cold, 1.0))
+        else:
+            out.append(reward_lab.Comparison(prompt, cold, warm, 0.0))
+    return out
+
+
+def test_heldout_agreement_on_unseen_prompts_is_at_least_90_percent(smol: ModelClient) -> None:
+    votes = synthetic_votes(120)
+    trained = reward_lab.train(votes, reward_lab.FeatureCache(smol), with_curve=False)
+    assert trained.held_out_by == "prompt"  # every test fold's prompts are unseen in training
+    assert trained.heldout >= 0.9
+    assert trained.heldout > trained.longer + 0.2  # not a length effect
+    # A new prompt, new wording: the warm answer still scores higher.
+    scores = reward_lab.score(
+        trained,
+        reward_lab.FeatureCache(smol),
+        ["Hiking is delightful and I adore it.", "Hiking is horrible and I loathe it."],
+    )
+    assert scores[0] > scores[1]

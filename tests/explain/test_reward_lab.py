@@ -1,0 +1,96 @@
+"""The glue from votes to a reward model, on a deterministic stand-in for the model's vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tutor.core import reward_lab
+
+
+class HashEmbedder:
+    """Bag-of-words vectors (a word's hash picks its dimension): deterministic, no model."""
+
+    def __init__(self, dim: int = 32) -> None:
+        self.dim = dim
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, sum(word.encode()) % self.dim] += 1.0
+        return out + 0.01
+
+    def tokenize(
+        self, text: str, *, add_special: bool = True, parse_special: bool = False
+    ) -> list[Any]:
+        return text.split()
+
+
+@dataclass(frozen=True)
+class Vote:
+    prompt: str
+    answer_a: str
+    answer_b: str
+    vote: str
+
+
+def test_votes_become_labels_and_both_bad_counts_as_a_tie() -> None:
+    votes = [Vote("p", "x", "y", v) for v in ("a", "b", "tie", "both_bad")]
+    assert [c.label for c in reward_lab.comparisons(votes)] == [1.0, 0.0, 0.5, 0.5]
+
+
+def test_cache_embeds_each_text_once() -> None:
+    model = HashEmbedder()
+    cache = reward_lab.FeatureCache(model)
+    cache.lookup(["a b", "c"])
+    emb, tokens = cache.lookup(["c", "a b", "d"])
+    assert model.embedded == ["a b", "c", "d"]
+    assert emb.shape == (3, 32) and tokens == [1, 2, 1]
+
+
+def test_train_measures_against_baselines_and_scores_new_answers() -> None:
+    rng = np.random.default_rng(0)
+    items = []
+    for i in range(40):
+        good, bad = "thanks kindly friend", "no go away"
+        if rng.random() < 0.5:
+            items.append(reward_lab.Comparison(f"p{i}", good, bad, 1.0))
+        else:
+            items.append(reward_lab.Comparison(f"p{i}", bad, good, 0.0))
+    cache = reward_lab.FeatureCache(HashEmbedder())
+    model = reward_lab.train(items, cache)
+    assert model.held_out_by == "prompt"
+    assert model.heldout == 1.0 and model.baselines["coin"] == 0.5
+    assert model.losses[-1] < model.losses[0]
+    assert model.curve[0][0] == 4 and model.curve[-1][0] == 40
+    good, bad = reward_lab.score(model, cache, ["thanks friend", "go away"])
+    assert good > bad
+
+
+def test_one_prompt_holds_out_votes_not_prompts() -> None:
+    items = [reward_lab.Comparison("same", "yes please", "no", 1.0) for _ in range(6)]
+    model = reward_lab.train(items, reward_lab.FeatureCache(HashEmbedder()))
+    assert model.held_out_by == "vote"
+
+
+def test_no_votes_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no votes yet"):
+        reward_lab.train([], reward_lab.FeatureCache(HashEmbedder()))
+
+
+def test_best_of_n_and_winner_length() -> None:
+    cands = [
+        reward_lab.Candidate(f"answer {i}", i, reward=float(r), logprob=-1.0, tokens=t)
+        for i, (r, t) in enumerate([(0.1, 5), (0.5, 9), (0.2, 3), (0.9, 20)])
+    ]
+    assert [c.seed for c in reward_lab.ranked(cands)] == [3, 1, 2, 0]
+    assert reward_lab.doubling_sizes(4) == [1, 2, 4]
+    assert reward_lab.doubling_sizes(6) == [1, 2, 4, 6]
+    assert reward_lab.winner_lengths(cands, [1, 2, 4]) == [(1, 5), (2, 9), (4, 20)]

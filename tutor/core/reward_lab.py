@@ -1,0 +1,191 @@
+"""From the learner's votes to a fitted reward model, and from a reward model to scores.
+
+The glue between the progress store's votes, the language model (for embeddings and token
+counts) and the maths in :mod:`tutor.explain.reward`. Headless: the model is anything with
+``embed`` and ``tokenize`` (the runtime's ModelClient, or the tests' fake).
+
+Votes become labels P(A better): 'a' → 1, 'b' → 0, and 'tie' and 'both_bad' → ½: a "both bad"
+says nothing about which of the two is better, so it counts as a tie, as Chatbot Arena's
+ratings count it (FastChat ``serve/monitor/elo_analysis.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from tutor.explain import reward
+from tutor.explain.features import feature_groups, feature_matrix
+
+LABELS = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
+MIN_PROMPTS_FOR_GROUPS = 5
+"""With fewer distinct prompts than this, held-out folds are made of votes, not prompts."""
+
+
+class Embedder(Protocol):
+    """What the reward lab needs from a language model."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, d) one embedding per text."""
+        ...
+
+    def tokenize(
+        self, text: str, *, add_special: bool = True, parse_special: bool = False
+    ) -> list[Any]:
+        """The text's tokens."""
+        ...
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One vote as training data: which answer was better, as P(A better)."""
+
+    prompt: str
+    answer_a: str
+    answer_b: str
+    label: float
+
+
+def comparisons(votes: Iterable[Any]) -> list[Comparison]:
+    """The store's votes (or imported pairs) as comparisons, oldest first."""
+    return [Comparison(v.prompt, v.answer_a, v.answer_b, LABELS[v.vote]) for v in votes]
+
+
+class FeatureCache:
+    """Embeddings and token counts per answer text, computed once (retraining after every vote
+    must not re-embed every answer)."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.model = model
+        self._embedding: dict[str, np.ndarray] = {}
+        self._tokens: dict[str, int] = {}
+        self._lock = threading.Lock()  # a replaced worker thread may still be finishing
+
+    def lookup(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """(N, d) embeddings and N token counts for ``texts``, asking the model for new ones."""
+        with self._lock:
+            new = list(dict.fromkeys(t for t in texts if t not in self._embedding))
+            if new:
+                vectors = self.model.embed([t if t.strip() else " " for t in new])  # (M, d)
+                for text, vec in zip(new, vectors, strict=True):
+                    self._embedding[text] = np.asarray(vec, dtype=np.float64)
+                    self._tokens[text] = len(self.model.tokenize(text, add_special=False))
+            emb = np.stack([self._embedding[t] for t in texts])  # (N, d)
+            return emb, [self._tokens[t] for t in texts]
+
+
+@dataclass(frozen=True)
+class TrainedReward:
+    """A reward model fitted to the votes, with everything the lab shows about it."""
+
+    weights: np.ndarray  # (d + 3,)
+    centre: np.ndarray  # (d,) mean answer embedding, removed before normalising
+    losses: tuple[float, ...]  # training loss by Newton step
+    pairs: int  # votes used
+    decisive: int  # of which not ties
+    heldout: float  # k-fold held-out agreement (NaN with too few votes)
+    longer: float  # "always prefer the longer answer", on the same votes
+    held_out_by: str  # "prompt" or "vote"
+    importances: list[reward.Importance] = field(default_factory=list)
+    curve: list[tuple[int, float]] = field(default_factory=list)  # held-out vs number of votes
+
+    @property
+    def baselines(self) -> dict[str, float]:
+        """The two baselines the held-out agreement is compared with."""
+        return {"longer": self.longer, "coin": reward.COIN_BASELINE}
+
+
+def curve_sizes(n: int, points: int = 10, start: int = 4) -> list[int]:
+    """About ``points`` vote counts from ``start`` to ``n`` for the overfitting curve."""
+    if n < start:
+        return []
+    grid = np.linspace(start, n, num=min(points, n - start + 1))  # evenly spaced vote counts
+    return sorted({int(np.rint(x)) for x in grid})
+
+
+def train(
+    items: Sequence[Comparison],
+    cache: FeatureCache,
+    *,
+    l2: float = reward.DEFAULT_L2,
+    with_curve: bool = True,
+) -> TrainedReward:
+    """Fit the reward model on ``items`` and measure it (held-out agreement, baselines)."""
+    if not items:
+        raise ValueError("no votes yet: vote on a pair of answers first")
+    n = len(items)
+    emb, tokens = cache.lookup([c.answer_a for c in items] + [c.answer_b for c in items])
+    centre = emb.mean(axis=0)  # (d,) what every answer's embedding shares
+    texts = [c.answer_a for c in items] + [c.answer_b for c in items]
+    phi = feature_matrix(emb, texts, tokens, centre=centre)  # (2n, d + 3)
+    diffs = phi[:n] - phi[n:]  # (n, d + 3) φ_A − φ_B
+    labels = np.array([c.label for c in items])  # (n,)
+    prompts = [c.prompt for c in items]
+    by_prompt = len(set(prompts)) >= MIN_PROMPTS_FOR_GROUPS
+    groups: list[object] = list(prompts) if by_prompt else list(range(n))
+    result = reward.fit(diffs, labels, l2=l2)
+    return TrainedReward(
+        weights=result.weights,
+        centre=centre,
+        losses=result.losses,
+        pairs=n,
+        decisive=int(np.sum(labels != 0.5)),
+        heldout=reward.heldout_agreement(diffs, labels, groups, l2=l2) if n >= 2 else float("nan"),
+        longer=reward.longer_baseline(np.array(tokens[:n]), np.array(tokens[n:]), labels),
+        held_out_by="prompt" if by_prompt else "vote",
+        importances=reward.importances(result.weights, diffs, feature_groups(emb.shape[1])),
+        curve=reward.learning_curve(diffs, labels, groups, curve_sizes(n), l2=l2)
+        if with_curve
+        else [],
+    )
+
+
+def score(model: TrainedReward, cache: FeatureCache, answers: Sequence[str]) -> list[float]:
+    """The reward r = w·φ of each answer, in order."""
+    emb, tokens = cache.lookup(list(answers))
+    phi = feature_matrix(emb, list(answers), tokens, centre=model.centre)  # (N, d + 3)
+    return [float(r) for r in reward.rewards(model.weights, phi)]
+
+
+# -- using the reward model: best-of-N and its failure mode ---------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of N sampled answers, with its reward, the model's own log-probability and length."""
+
+    text: str
+    seed: int
+    reward: float
+    logprob: float  # log π(answer | prompt), summed over its tokens (NaN if not computed)
+    tokens: int
+
+
+def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Best-of-N: the candidates by reward, best first (ties keep their sampling order)."""
+    return sorted(candidates, key=lambda c: -c.reward)
+
+
+def winner_lengths(candidates: Sequence[Candidate], sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """For each n in ``sizes``, the length in tokens of the best-of-n winner among the first n
+    samples. If the reward model learned "longer is better", this climbs with n: the policy is
+    chasing the reward model's blind spot, not the learner's taste (reward hacking)."""
+    out = []
+    for n in sizes:
+        if 1 <= n <= len(candidates):
+            best = max(candidates[:n], key=lambda c: c.reward)
+            out.append((n, best.tokens))
+    return out
+
+
+def doubling_sizes(n: int) -> list[int]:
+    """1, 2, 4, ... up to n (and n itself): the N of best-of-N to compare."""
+    sizes, k = [], 1
+    while k < n:
+        sizes.append(k)
+        k *= 2
+    return [*sizes, n] if n >= 1 else []
