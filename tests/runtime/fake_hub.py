@@ -1,7 +1,8 @@
 """A loopback HTTP server that serves files the way the Hugging Face Hub does.
 
 ``HEAD/GET /{repo}/resolve/{revision}/{filename}`` answer with the hub's headers
-(``X-Repo-Commit``, ``ETag``, ``Content-Length``, ``Accept-Ranges``), honour ``Range`` for resumed
+(``X-Repo-Commit`` with the commit a branch points at, ``ETag`` / ``X-Linked-Etag`` with the LFS
+sha256, ``X-Linked-Size``, ``Content-Length``, ``Accept-Ranges``), honour ``Range`` for resumed
 downloads, and can misbehave on request: cut a transfer halfway, then fail with 500s.
 """
 
@@ -18,6 +19,7 @@ class HubState:
     """Files served and the misbehaviour to act out."""
 
     files: dict[str, bytes] = field(default_factory=dict)  # "repo/revision/filename" -> content
+    refs: dict[str, str] = field(default_factory=dict)  # "repo/branch" -> commit it points at
     cut_next_get_at: int | None = None  # send this many bytes of the next GET, then drop it
     fail_after_cut: bool = False  # answer 500 to every request after a cut
     broken: bool = False
@@ -46,15 +48,19 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) < 5 or parts[2] != "resolve":
             self.send_error(404)
             return
-        key = "/".join([parts[0] + "/" + parts[1], parts[3], "/".join(parts[4:])])
-        data = st.files.get(key)
+        repo = parts[0] + "/" + parts[1]
+        commit = st.refs.get(f"{repo}/{parts[3]}", parts[3])  # a branch resolves to its commit
+        data = st.files.get("/".join([repo, commit, "/".join(parts[4:])]))
         if data is None:
             self.send_error(404, "Entry not found")
             return
         start = self._range_start()
         self.send_response(206 if start else 200)
-        self.send_header("X-Repo-Commit", parts[3])
+        # As the hub does for LFS files: the commit, and the LFS object's sha256 as its ETag.
+        self.send_header("X-Repo-Commit", commit)
         self.send_header("ETag", f'"{hashlib.sha256(data).hexdigest()}"')
+        self.send_header("X-Linked-Etag", f'"{hashlib.sha256(data).hexdigest()}"')
+        self.send_header("X-Linked-Size", str(len(data)))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Length", str(len(data) - start))
         if start:

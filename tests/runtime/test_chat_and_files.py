@@ -57,7 +57,7 @@ def _with_counts(src: Path, dst: Path, n_tensors: int, n_kv: int) -> Path:
     ("make", "fragment"),
     [
         (lambda d, src: d / "missing.gguf", "not found"),
-        (lambda d, src: d, "not a file"),
+        (lambda d, src: d, "is a directory"),
         (lambda d, src: _write(d / "empty.gguf", b""), "not a GGUF"),
         (lambda d, src: _write(d / "text.gguf", b"hello world, not a model at all"), "not a GGUF"),
         (lambda d, src: _write(d / "short.gguf", b"GGUF\x03\x00"), "truncated"),

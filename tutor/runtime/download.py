@@ -1,8 +1,13 @@
-"""Downloading catalog models from the Hugging Face Hub, pinned and checked.
+"""Downloading catalog models from the Hugging Face Hub, pinned, checked and resumable.
 
-``hf_hub_download`` fetches the exact revision the catalog pins (retrying a dropped
-connection within the same call), then this module checks the sha256 itself: a mismatch
-removes the file.
+A catalog entry pins a commit and the file's sha256; one that does not is pinned at its first
+pull: the branch is resolved to a commit and the sha256 read from the hub's own metadata (the
+LFS object id, via ``huggingface_hub.get_hf_file_metadata``), and both are recorded in
+``models.lock.json``. The file is then fetched at that commit into ``.<name>.<sha>.part`` beside
+its target, resuming with an HTTP ``Range`` request from whatever an earlier, interrupted command
+left there (huggingface_hub 2.x discards its own partial files, so this module keeps its own),
+retrying a dropped connection within the same call, and checked against the sha256 before it is
+renamed into place: a mismatch removes it.
 Offline (``HF_HUB_OFFLINE`` set, or no network) it serves what is already downloaded and says
 clearly when something is not. ``HF_ENDPOINT`` is read at call time (tests point it at a local
 server imitating the hub).
@@ -15,15 +20,16 @@ import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from tutor.runtime.catalog import CatalogModel, downloaded_path
+from tutor.runtime.catalog import CatalogModel, Pin, downloaded_path, locked_pin, write_lock
 from tutor.runtime.errors import ChecksumMismatchError, DownloadError, OfflineError
 from tutor.runtime.gguf_file import file_sha256
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
 TRUE_VALUES = {"1", "on", "yes", "true"}
+ATTEMPTS = 3  # tries within one command; each resumes where the last one stopped
+BLOCK = 1 << 20
 
 
 def offline_requested() -> bool:
@@ -36,25 +42,59 @@ def pull(
     model: CatalogModel, *, progress: ProgressCallback | None = None, endpoint: str | None = None
 ) -> Path:
     """Download ``model`` (if not already there and intact) and return its path."""
-    if not model.pinned:
-        raise DownloadError(
-            f"the catalog does not pin a revision and sha256 for {model.id!r} yet, so it cannot "
-            "be downloaded safely; use a local .gguf with `llm-tutor models use PATH` instead"
-        )
     target = downloaded_path(model)
-    if target.is_file() and file_sha256(target) == model.sha256:
+    locked = locked_pin(model)
+    if target.is_file() and locked and file_sha256(target) == locked.sha256:
         return target
-    offline = offline_requested()
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
-    if not offline and not _reachable(endpoint):
+    if offline_requested():
+        raise OfflineError(
+            f"offline mode is on (HF_HUB_OFFLINE) and {model.id!r} has not been downloaded "
+            f"yet; connect to the internet and run `llm-tutor models pull {model.id}` again "
+            "(the default model always works offline)"
+        )
+    if not _reachable(endpoint):
         raise OfflineError(
             f"the Hugging Face Hub ({endpoint}) cannot be reached and {model.id!r} has not been "
             "downloaded yet; connect to the internet and run "
             f"`llm-tutor models pull {model.id}` again"
         )
-    path = _hf_download(model, target.parent, progress, endpoint, offline)
-    _check_sha256(path, model)
-    return path
+    pin = locked or _resolve_pin(model, endpoint)
+    part = target.with_name(f".{target.name}.{pin.sha256[:16]}.part")
+    _fetch(model, _file_url(model, pin.revision, endpoint), part, progress)
+    _check_sha256(part, model, pin.sha256)
+    os.replace(part, target)
+    write_lock(model, pin)
+    return target
+
+
+def _file_url(model: CatalogModel, revision: str, endpoint: str) -> str:
+    from huggingface_hub import hf_hub_url
+
+    return hf_hub_url(model.repo, model.filename, revision=revision, endpoint=endpoint)
+
+
+def _resolve_pin(model: CatalogModel, endpoint: str) -> Pin:
+    """Ask the hub which commit ``model.revision`` (default: main) is, and the file's sha256."""
+    from huggingface_hub import get_hf_file_metadata
+    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
+
+    url = _file_url(model, model.revision or "main", endpoint)
+    try:
+        meta = get_hf_file_metadata(url, endpoint=endpoint)
+    except (EntryNotFoundError, HfHubHTTPError) as err:
+        response = getattr(err, "response", None)
+        status = getattr(response, "status_code", 404) or 404
+        raise _http_error(model, status, getattr(response, "reason_phrase", "")) from err
+    except Exception as err:  # transport errors
+        raise DownloadError(f"asking the hub about {model.id!r} failed ({err}); try again") from err
+    sha = (meta.etag or "").strip('"').removeprefix("W/").strip('"').lower()
+    if not meta.commit_hash or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise DownloadError(
+            f"the hub did not give a commit and an LFS sha256 for {model.repo}/{model.filename}, "
+            "so it cannot be pinned; use a local .gguf with `llm-tutor models use PATH` instead"
+        )
+    return Pin(meta.commit_hash, sha)
 
 
 def _reachable(endpoint: str, timeout: float = 3.0) -> bool:
@@ -74,80 +114,79 @@ def _reachable(endpoint: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def _hf_download(
-    model: CatalogModel,
-    folder: Path,
-    progress: ProgressCallback | None,
-    endpoint: str,
-    offline: bool,
-) -> Path:
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-    )
-
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        return Path(
-            hf_hub_download(
-                repo_id=model.repo,
-                filename=model.filename,
-                revision=model.revision,
-                local_dir=folder,
-                endpoint=endpoint,
-                local_files_only=offline,
-                tqdm_class=_progress_class(progress) if progress else None,
-            )
-        )
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled) as err:
-        cause = err.__cause__ or err.__context__
-        if isinstance(cause, (EntryNotFoundError, HfHubHTTPError)):
-            raise _http_error(model, cause) from err
-        why = (
-            "offline mode is on (HF_HUB_OFFLINE)"
-            if offline
-            else "the Hugging Face Hub cannot be reached"
-        )
-        raise OfflineError(
-            f"{why} and {model.id!r} has not been downloaded yet; connect to the internet and "
-            f"run `llm-tutor models pull {model.id}` again (the default model always works offline)"
-        ) from err
-    except (EntryNotFoundError, HfHubHTTPError) as err:
-        raise _http_error(model, err) from err
-    except Exception as err:  # httpx transport errors, interrupted transfers, disk full...
-        raise DownloadError(
-            f"downloading {model.id!r} failed ({type(err).__name__}: {err}); run the same command "
-            "again"
-        ) from err
+def _fetch(model: CatalogModel, url: str, part: Path, progress: ProgressCallback | None) -> None:
+    """Bring ``part`` up to ``model.size`` bytes from ``url``, resuming what is already there."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    failure: Exception | None = None
+    for _ in range(ATTEMPTS):
+        try:
+            if _fetch_once(model, url, part, progress):
+                return
+        except DownloadError:
+            raise
+        except Exception as err:  # dropped connections, timeouts: try again from where it stopped
+            failure = err
+    kept = part.stat().st_size if part.exists() else 0
+    raise DownloadError(
+        f"downloading {model.id!r} failed ({type(failure).__name__}: {failure}); run the same "
+        f"command again: it resumes from {kept / 1e6:.1f} MB"
+    ) from failure
 
 
-def _http_error(model: CatalogModel, err: BaseException) -> DownloadError:
+def _fetch_once(
+    model: CatalogModel, url: str, part: Path, progress: ProgressCallback | None
+) -> bool:
+    """One GET (with ``Range`` when resuming); True once the file has all its bytes."""
+    from huggingface_hub.utils import build_hf_headers, get_session
+
+    start = part.stat().st_size if part.exists() else 0
+    if start >= model.size:  # a stale or overlong partial file: start over
+        part.unlink(missing_ok=True)
+        start = 0
+    headers = build_hf_headers()
+    if start:
+        headers["Range"] = f"bytes={start}-"
+    with get_session().stream("GET", url, headers=headers, follow_redirects=True) as response:
+        if response.status_code >= 400:
+            raise _http_error(model, response.status_code, response.reason_phrase)
+        if response.status_code != 206:  # the server sent the whole file after all
+            start = 0
+        done = start
+        with part.open("ab" if start else "wb") as sink:
+            if progress:
+                progress(done, model.size)
+            for block in response.iter_bytes(BLOCK):
+                if done + len(block) > model.size:
+                    raise DownloadError(
+                        f"the hub sent more than {model.size:,} bytes for {model.id!r}"
+                    )
+                sink.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, model.size)
+    return done == model.size
+
+
+def _http_error(model: CatalogModel, status: int, reason: str) -> DownloadError:
     """A readable error for an HTTP failure: the hub's trouble (5xx) or a refusal (404...)."""
-    status = getattr(getattr(err, "response", None), "status_code", 0) or 0
     if status >= 500:
         return DownloadError(
             f"the Hugging Face Hub had a problem (HTTP {status}) while sending {model.id!r}; "
             "run the same command again later"
         )
-    first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return DownloadError(
-        f"the hub refused {model.repo}/{model.filename}@{model.revision[:10]}: {first_line}"
-    )
+    where = f"{model.repo}/{model.filename}@{(model.revision or 'main')[:10]}"
+    return DownloadError(f"the hub refused {where}: HTTP {status} {reason}".rstrip())
 
 
-def _check_sha256(path: Path, model: CatalogModel) -> None:
-    """Remove the file and raise if its sha256 is not the catalog's."""
+def _check_sha256(path: Path, model: CatalogModel, expected: str) -> None:
+    """Remove the file and raise if its sha256 is not the pinned one."""
     actual = file_sha256(path)
-    if actual == model.sha256:
+    if actual == expected:
         return
     path.unlink(missing_ok=True)
-    shutil.rmtree(path.parent / ".cache", ignore_errors=True)  # hf's metadata for the bad file
     raise ChecksumMismatchError(
         f"the downloaded {model.filename} is not the expected file (sha256 "
-        f"{actual[:16]}... instead of {model.sha256[:16]}...); it was removed. "
+        f"{actual[:16]}... instead of {expected[:16]}...); it was removed. "
         "Try again; if it persists, the catalog or the "
         "repository changed."
     )
@@ -160,26 +199,3 @@ def remove(model: CatalogModel) -> bool:
         return False
     shutil.rmtree(folder)
     return True
-
-
-def _progress_class(callback: ProgressCallback) -> type[Any]:
-    """A tqdm subclass that reports to ``callback`` and draws nothing."""
-    from tqdm.auto import tqdm
-
-    class _Report(tqdm):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - closed in close()
-            super().__init__(*args, **kwargs)
-
-        def update(self, n: float | None = 1) -> bool | None:
-            result = super().update(n)
-            callback(int(self.n), int(self.total or 0))
-            return result
-
-        def close(self) -> None:
-            super().close()
-            if self.fp is not None:
-                self.fp.close()
-
-    return _Report

@@ -33,6 +33,7 @@ from tutor.runtime.errors import (
     PromptTooLongError,
 )
 from tutor.runtime.gguf_file import file_sha256
+from tutor.runtime.inside import InsideViews
 from tutor.runtime.llamalog import LlamaLog
 from tutor.runtime.protocol import WorkerConfig
 from tutor.runtime.types import (
@@ -87,6 +88,7 @@ class Engine:
         self.gen = self._new_slot(config.n_ctx, config.n_batch, config.n_ubatch)
         self._attn: tuple[_Slot, AttentionCapture] | None = None
         self._embed: _Slot | None = None
+        self._inside: InsideViews | None = None
         self._info: ModelInfo | None = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -137,6 +139,8 @@ class Engine:
 
     def close(self) -> None:
         """Free the contexts and the model."""
+        if self._inside is not None:
+            self._inside.close()
         slots = [self.gen, self._embed] + ([self._attn[0]] if self._attn else [])
         for slot in slots:
             if slot is not None:
@@ -413,6 +417,12 @@ class Engine:
                 "llama.cpp produced no attention tensors for this model (is flash attention on?)"
             )
         return AttentionMaps(tokens=[self.piece(t) for t in ids], weights=capture.weights)
+
+    def inside(self) -> InsideViews:
+        """The Q/K capture, logit lens and embeddings views (their context made on first use)."""
+        if self._inside is None:
+            self._inside = InsideViews(self)
+        return self._inside
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One mean-pooled embedding per text, computed in a context of its own."""

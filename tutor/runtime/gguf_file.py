@@ -1,9 +1,10 @@
 """Checking a GGUF file in the app process, before any native code touches it.
 
-A cheap header check (magic, version, counts that fit in the file) turns the commonest bad
-inputs (a missing file, not a GGUF, a truncated download, absurd counts) into clear messages
-without starting the worker. Everything deeper is left to llama.cpp, inside the worker, where a
-crash cannot take the app down. Also: file hashing with a small cache, and a memory estimate.
+A layout check (:mod:`tutor.runtime.gguf_layout`: header, metadata, tensor table, data extents)
+turns the commonest bad inputs (a missing file, not a GGUF, a truncated download, random bytes,
+absurd counts, an unknown tensor type or architecture) into clear messages without starting the
+worker. What is left (the weights' values) is llama.cpp's, inside the worker, where a crash
+cannot take the app down. Also: file hashing with a small cache, and a memory estimate.
 """
 
 from __future__ import annotations
@@ -11,55 +12,41 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.core.paths import data_dir
-from tutor.runtime.errors import ModelLoadError, NotEnoughMemoryError
-
-GGUF_MAGIC = b"GGUF"
-SUPPORTED_VERSIONS = (2, 3)
-# The smallest possible tensor-info record (name length, 1-char name, n_dims, 1 dim, type,
-# offset) and metadata record (key length, 1-char key, type, 1-byte value).
-MIN_TENSOR_INFO_BYTES = 8 + 1 + 4 + 8 + 4 + 8
-MIN_KV_BYTES = 8 + 1 + 4 + 1
+from tutor.runtime.errors import NotEnoughMemoryError
+from tutor.runtime.gguf_layout import read_layout
 
 
 @dataclass(frozen=True)
 class GGUFHeader:
-    """The fixed-size start of a GGUF file."""
+    """What the check found: the header counts, the architecture and the file size."""
 
     version: int
     n_tensors: int
     n_kv: int
+    architecture: str
     size_bytes: int
 
 
 def check_gguf(path: Path) -> GGUFHeader:
-    """The header of ``path``, or ModelLoadError saying plainly what is wrong with the file."""
-    if not path.exists():
-        raise ModelLoadError(f"model file not found: {path}")
-    if not path.is_file():
-        raise ModelLoadError(f"not a file: {path}")
-    size = path.stat().st_size
-    with path.open("rb") as f:
-        head = f.read(24)
-    if head[:4] != GGUF_MAGIC:
-        raise ModelLoadError(
-            f"{path.name} is not a GGUF model file (it does not start with 'GGUF')"
-        )
-    if len(head) < 24:
-        raise ModelLoadError(f"{path.name} is truncated: only {size} bytes")
-    version, n_tensors, n_kv = struct.unpack("<IQQ", head[4:24])
-    if version not in SUPPORTED_VERSIONS:
-        raise ModelLoadError(f"{path.name}: unsupported GGUF version {version}")
-    if n_tensors * MIN_TENSOR_INFO_BYTES + n_kv * MIN_KV_BYTES > size:
-        raise ModelLoadError(
-            f"{path.name} is corrupt or truncated: its header claims {n_tensors} tensors and "
-            f"{n_kv} metadata entries, which cannot fit in {size} bytes"
-        )
-    return GGUFHeader(version=version, n_tensors=n_tensors, n_kv=n_kv, size_bytes=size)
+    """Check that ``path`` is a whole, loadable GGUF file without loading it.
+
+    The header parses, every metadata entry and tensor record lies inside the file, every
+    tensor type is one llama.cpp knows, every tensor's data (offset + size, aligned) lies inside
+    the file, and the architecture is one llama.cpp supports. Otherwise ModelLoadError says
+    plainly what is wrong.
+    """
+    layout = read_layout(path)
+    return GGUFHeader(
+        version=layout.version,
+        n_tensors=len(layout.tensors),
+        n_kv=layout.n_kv,
+        architecture=layout.architecture,
+        size_bytes=layout.size_bytes,
+    )
 
 
 def available_memory_bytes() -> int | None:

@@ -169,3 +169,48 @@ def _settings_problems(s: GenerationSettings) -> list[str]:
 
 ChatMessages = list[Mapping[str, str]]
 """Chat messages as ``[{"role": "user", "content": "..."}]``."""
+
+
+@dataclass(frozen=True)
+class QKCapture:
+    """Queries and keys after RoPE, and the attention softmax, captured from llama.cpp.
+
+    ``q[layer, token, head, :]``, ``k[layer, token, kv_head, :]``; ``weights`` as in
+    :class:`AttentionMaps`. Query head h reads KV head h // (n_heads / n_kv_heads).
+    """
+
+    tokens: list[TokenPiece]
+    q: np.ndarray  # (n_layers, T, n_heads, d_head) float32
+    k: np.ndarray  # (n_layers, T, n_kv_heads, d_head) float32
+    weights: np.ndarray  # (n_layers, n_heads, T, T) float32
+
+
+@dataclass(frozen=True)
+class LensGrid:
+    """The logit lens: each layer's top tokens at each position.
+
+    ``top_ids[layer, position, rank]`` with ``top_probs`` alike; ``pieces`` maps every id shown
+    to its piece. ``model_top`` is the model's own top-1 per position, and ``kl_last`` the KL
+    divergence (nats) between the model's distribution and the last layer's lens (near 0).
+    """
+
+    tokens: list[TokenPiece]
+    top_ids: np.ndarray  # (n_layers, T, k) int
+    top_probs: np.ndarray  # (n_layers, T, k) float32
+    pieces: dict[int, TokenPiece]
+    model_top: np.ndarray  # (T,) int
+    kl_last: np.ndarray  # (T,) float
+    tied: bool  # True if the output matrix is the input embedding table
+
+    def text(self, token: int) -> str:
+        """The text of a token shown in the grid."""
+        return self.pieces[token].text
+
+
+@dataclass(frozen=True)
+class EmbeddingSet:
+    """One vector per item, and which representation they are (shown on screen)."""
+
+    items: list[str]
+    representation: str
+    vectors: np.ndarray  # (N, d) float32

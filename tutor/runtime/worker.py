@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.inside import extra_handlers
 from tutor.runtime.protocol import STREAM_INTERVAL, ErrorPayload, Reply, Request, WorkerConfig
 
 log = logging.getLogger("tutor.runtime.worker")
@@ -155,6 +156,7 @@ class Server:
             "attention": lambda: eng.attention(args["prompt"]),
             "embed": lambda: eng.embed(args["texts"]),
         }
+        handlers.update(extra_handlers(eng, args))  # qk, lens, embeddings (tutor.runtime.inside)
         if op not in handlers:
             raise ModelRuntimeError(f"unknown operation {op!r}")
         return handlers[op]()

@@ -1,28 +1,41 @@
-"""Shared base for screens: typed access to the app that owns the pack and the store."""
+"""Shared base for screens: typed access to the app's services, and what a route builds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import Any, ClassVar, TypeVar
 
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
-if TYPE_CHECKING:
-    from tutor.app import TutorApp
+from tutor.ui.services import AppServices, services
 
 ResultT = TypeVar("ResultT")
 
 
-class TutorScreen(Screen[ResultT]):
+class _Services:
+    """Mixin: ``self.services`` and the hooks the navigation registry reads."""
+
+    KEY_WIDGETS: ClassVar[tuple[type[Widget], ...]] = ()
+    """Widgets on this screen with keys of their own; the help screen lists their keys too."""
+
+    @property
+    def services(self) -> AppServices:
+        return services(self)  # type: ignore[arg-type]
+
+
+class TutorScreen(_Services, Screen[ResultT]):
     """A full screen of llm-tutor."""
 
-    @property
-    def tutor(self) -> TutorApp:
-        return cast("TutorApp", self.app)
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> Screen[Any] | None:
+        """The screen ``navigate(name, **params)`` opens; None: nothing to open (say why)."""
+        return cls(**params)
 
 
-class TutorModal(ModalScreen[ResultT]):
+class TutorModal(_Services, ModalScreen[ResultT]):
     """A dialog of llm-tutor; returns its answer through ``dismiss``."""
 
-    @property
-    def tutor(self) -> TutorApp:
-        return cast("TutorApp", self.app)
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> Screen[Any] | None:
+        """The dialog ``navigate(name, **params)`` opens."""
+        return cls(**params)

@@ -1,4 +1,8 @@
-"""Every key of every screen, read from the bindings themselves so the list never drifts."""
+"""Every key of every screen, read from each registered screen's own ``BINDINGS``.
+
+The sections come from ``tutor.ui.navigation.ROUTES`` (plus the widgets a screen declares in
+``KEY_WIDGETS``), so a new screen's keys appear here as soon as it has a route.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from tutor.ui.base import TutorModal
+from tutor.ui.navigation import key_sections
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -51,7 +56,7 @@ class HelpScreen(TutorModal[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help-body"):
             yield Static(Text("Keys", style="bold"))
-            yield Static(key_table(self.tutor.key_sections()))
+            yield Static(key_table(key_sections(list(self.app.BINDINGS))), id="help-keys")
             yield Static(
                 Text(
                     "Everything works from the keyboard; the mouse is optional. "

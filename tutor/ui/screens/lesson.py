@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,9 +12,10 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Markdown, MarkdownViewer, Static
 
 from tutor.core.pack import Lesson
+from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.lesson_text import display_markdown, links
-from tutor.ui.screens.links import LinksScreen
+from tutor.ui.services import AppServices
 
 SAVE_EVERY_SECONDS = 30.0
 
@@ -47,6 +49,11 @@ class LessonScreen(TutorScreen[None]):
         Binding("q", "quiz", "Quiz", id="lesson.quiz"),
     ]
 
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> LessonScreen:
+        """``navigate("lesson", slug=...)``."""
+        return cls(app.pack.lesson(params["slug"]))
+
     def __init__(self, lesson: Lesson) -> None:
         super().__init__()
         self.lesson = lesson
@@ -60,7 +67,7 @@ class LessonScreen(TutorScreen[None]):
         yield Footer(show_command_palette=False)
 
     def _heading(self) -> Text:
-        pack = self.tutor.pack
+        pack = self.services.pack
         number = [lesson.slug for lesson in pack.lessons].index(self.lesson.slug) + 1
         heading = Text(f"Lesson {number} of {len(pack.lessons)}  ", style="bold")
         heading.append(f"{self.lesson.minutes} min · {self.lesson.summary}", style="dim")
@@ -68,11 +75,11 @@ class LessonScreen(TutorScreen[None]):
         return heading
 
     async def on_mount(self) -> None:
-        self.tutor.store.lesson_opened(self.tutor.pack.id, self.lesson.slug)
+        self.services.store.lesson_opened(self.services.pack.id, self.lesson.slug)
         viewer = self.query_one(LessonViewer)
         await viewer.document.update(self.markdown)
         viewer.focus()
-        saved = self.tutor.store.lesson_progress(self.tutor.pack.id).get(self.lesson.slug)
+        saved = self.services.store.lesson_progress(self.services.pack.id).get(self.lesson.slug)
         if saved and saved.position > 0:
             self.call_after_refresh(self._restore, saved.position)
         self.set_interval(SAVE_EVERY_SECONDS, self.save)
@@ -84,7 +91,7 @@ class LessonScreen(TutorScreen[None]):
     def save(self) -> None:
         """Record reading time and scroll position (also every 30 s, so a kill loses little)."""
         now = time.monotonic()
-        store, pack_id = self.tutor.store, self.tutor.pack.id
+        store, pack_id = self.services.store, self.services.pack.id
         store.add_time(pack_id, self.lesson.slug, now - self._since)
         self._since = now
         viewer = self.query_one(LessonViewer)
@@ -96,16 +103,18 @@ class LessonScreen(TutorScreen[None]):
         self.dismiss()
 
     def action_step(self, step: int) -> None:
-        target = self.tutor.pack.neighbour(self.lesson.slug, step)
+        target = self.services.pack.neighbour(self.lesson.slug, step)
         if target is None:
-            self.notify("This is the last lesson." if step > 0 else "This is the first lesson.")
+            safe.notify(
+                self, "This is the last lesson." if step > 0 else "This is the first lesson."
+            )
             return
         self.save()
-        self.app.switch_screen(LessonScreen(target))
+        self.services.navigate("lesson", slug=target.slug, replace=True)
 
     def action_done(self) -> None:
-        self.tutor.store.lesson_completed(self.tutor.pack.id, self.lesson.slug)
-        self.notify(f"Marked “{self.lesson.title}” as done.")
+        self.services.store.lesson_completed(self.services.pack.id, self.lesson.slug)
+        safe.notify(self, f"Marked “{self.lesson.title}” as done.")
 
     def action_contents(self) -> None:
         viewer = self.query_one(LessonViewer)
@@ -118,17 +127,17 @@ class LessonScreen(TutorScreen[None]):
     def action_links(self) -> None:
         found = links(self.markdown)
         if not found:
-            self.notify("This lesson has no links.")
+            safe.notify(self, "This lesson has no links.")
             return
-        self.app.push_screen(LinksScreen(found), self._link_chosen)
+        self.services.navigate("links", links=found, on_result=self._link_chosen)
 
     def _link_chosen(self, url: str | None) -> None:
         if url:
-            self.tutor.confirm_open_url(url)
+            self.services.confirm_open_url(url)
 
     def on_lesson_viewer_link_requested(self, event: LessonViewer.LinkRequested) -> None:
-        self.tutor.confirm_open_url(event.href)
+        self.services.confirm_open_url(event.href)
 
     def action_quiz(self) -> None:
         self.save()
-        self.tutor.open_quiz(self.lesson.slug)
+        self.services.navigate("quiz", slug=self.lesson.slug)

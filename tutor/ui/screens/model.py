@@ -80,7 +80,7 @@ class ModelScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load(self, restart: bool) -> None:
         """Start (or restart) the worker process; runs off the UI thread."""
-        client = self.tutor.model_client()
+        client = self.services.model_client()
         try:
             info = client.restart() if restart else client.start()
         except ModelRuntimeError as err:

@@ -59,7 +59,7 @@ class OutlineScreen(TutorScreen[None]):
 
     def refresh_outline(self) -> None:
         """Re-read progress and redraw every row, keeping the highlighted lesson."""
-        app = self.tutor
+        app = self.services
         pack = app.pack
         progress = app.store.lesson_progress(pack.id)
         best = app.store.best_quiz_scores(pack.id)
@@ -80,10 +80,10 @@ class OutlineScreen(TutorScreen[None]):
         self._summarise(done, last)
 
     def _summarise(self, done: int, last: str | None) -> None:
-        pack = self.tutor.pack
+        pack = self.services.pack
         summary = Text(pack.title, style="bold")
         summary.append(f"  ·  {done} of {len(pack.lessons)} lessons done")
-        due = due_count(pack, self.tutor.store)
+        due = due_count(pack, self.services.store)
         if due:
             summary.append(f"  ·  {due} due", style="bold")
         if last in {lesson.slug for lesson in pack.lessons}:
@@ -93,23 +93,23 @@ class OutlineScreen(TutorScreen[None]):
     def _highlighted(self) -> Lesson:
         options = self.query_one("#lessons", OptionList)
         index = options.highlighted or 0
-        return self.tutor.pack.lessons[index]
+        return self.services.pack.lessons[index]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.tutor.open_lesson(self.tutor.pack.lessons[event.option_index].slug)
+        self.services.navigate("lesson", slug=self.services.pack.lessons[event.option_index].slug)
 
     def action_open(self) -> None:
-        self.tutor.open_lesson(self._highlighted().slug)
+        self.services.navigate("lesson", slug=self._highlighted().slug)
 
     def action_continue(self) -> None:
-        self.tutor.continue_learning()
+        self.services.continue_learning()
 
     def action_quiz(self) -> None:
-        self.tutor.open_quiz(self._highlighted().slug)
+        self.services.navigate("quiz", slug=self._highlighted().slug)
 
     def action_review(self) -> None:
-        self.tutor.open_review()
+        self.services.navigate("review")
 
     def action_model(self) -> None:
-        self.tutor.open_model()
+        self.services.navigate("model")

@@ -6,6 +6,8 @@ Every answer is recorded by the shared ``QuizSession``, exactly as the plain CLI
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +31,9 @@ from tutor.core.quiz import (
 )
 from tutor.core.sanitize import clean_text
 from tutor.core.session import QuizSession, lesson_session, review_session
+from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+from tutor.ui.services import AppServices
 from tutor.ui.widgets.choices import ChoiceList
 
 KIND = {
@@ -53,6 +57,19 @@ class QuizScreen(TutorScreen[None]):
         Binding("escape", "leave", "Leave", id="quiz.leave"),
     ]
 
+    KEY_WIDGETS = (ChoiceList,)
+
+    @classmethod
+    def for_route(cls, app: AppServices, **params: Any) -> QuizScreen | None:
+        """``navigate("quiz", slug=...)``: a lesson's quiz; ``navigate("review")``: a review."""
+        if "slug" not in params:
+            return cls(None)
+        lesson = app.pack.lesson(params["slug"])
+        if lesson.quiz_path is None:
+            safe.notify(app, f"“{lesson.title}” has no quiz.", severity="warning")
+            return None
+        return cls(lesson)
+
     def __init__(self, lesson: Lesson | None) -> None:
         super().__init__()
         self.lesson = lesson
@@ -69,17 +86,17 @@ class QuizScreen(TutorScreen[None]):
         try:
             self.session = self._new_session()
         except (PackError, KeyError) as exc:
-            self.notify(f"Cannot open this quiz:\n{exc}", severity="error", timeout=20)
+            safe.notify(self, f"Cannot open this quiz:\n{exc}", severity="error", timeout=20)
             self.dismiss()
             return
         if self.session.finished:
-            self.notify("Nothing is due for review. Well done!")
+            safe.notify(self, "Nothing is due for review. Well done!")
             self.dismiss()
             return
         await self.show_question()
 
     def _new_session(self) -> QuizSession:
-        app = self.tutor
+        app = self.services
         if self.lesson is None:
             return review_session(app.pack, app.store)
         return lesson_session(app.pack, self.lesson.slug, app.store)
@@ -178,13 +195,13 @@ class QuizScreen(TutorScreen[None]):
         item = self.session.current
         response = self._response(item.question)
         if response is None:
-            self.notify("Pick an answer first (number keys or space).")
+            safe.notify(self, "Pick an answer first (number keys or space).")
             return
         if isinstance(item.question, ClozeQuestion) and self._next_empty_blank():
             return
         result = self.session.submit(response)
         if result.problem is not None:
-            self.notify(result.problem, severity="warning")
+            safe.notify(self, result.problem, severity="warning")
             return
         await self._show_feedback(result)
 
@@ -268,7 +285,7 @@ class QuizScreen(TutorScreen[None]):
             return
         hint = self.session.hint()
         if hint:
-            self.notify(clean_text(hint), title="Hint", timeout=15)
+            safe.notify(self, hint, title="Hint", timeout=15)
 
     def action_leave(self) -> None:
         self.dismiss()

@@ -1,0 +1,192 @@
+"""The Textual app: owns the pack, the progress store and settings; screens do the rest.
+
+``create_app`` is the one factory used by the CLI and by the tests, so what is tested is what
+learners run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.events import Resize
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tutor.core import paths
+from tutor.core.pack import Pack, load_pack
+from tutor.core.progress import ProgressStore
+from tutor.core.settings import THEMES, Settings, load_settings, save_settings
+from tutor.ui import navigation, safe
+from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+if TYPE_CHECKING:
+    from tutor.runtime import ModelClient
+
+
+class TutorApp(App[None]):
+    """llm-tutor's terminal app; implements ``AppServices`` for its screens."""
+
+    TITLE = "llm-tutor"
+    CSS_PATH = Path(__file__).parent / "tutor.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        pack: Pack,
+        store: ProgressStore,
+        settings: Settings,
+        notices: list[str],
+        model: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.pack = pack
+        self.store = store
+        self.settings = settings
+        self.notices = notices
+        self.sub_title = pack.title  # the header shows titles as plain text, never markup
+        self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
+        self._model: ModelClient | None = None
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.theme
+        self.navigate("outline")
+        for notice in self.notices:
+            safe.notify(self, notice, severity="warning", timeout=20)
+        self._check_size(self.size.width, self.size.height)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of this app is plain text, whoever asks: a safety net under ``safe``."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_unmount(self) -> None:
+        if self._model is not None:
+            self._model.close()
+        self.store.close()
+
+    def model_client(self) -> ModelClient:
+        """The one model worker the app's screens share, created on first use."""
+        if self._model is None:
+            from tutor.runtime import ModelClient  # numpy and the runtime load on first use
+
+            self._model = ModelClient(self.model_spec)
+        return self._model
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where any failed background task becomes a readable dialog."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.log.error(f"background task {event.worker.name!r} failed: {error!r}")
+            self.navigate(
+                "error", title="Something went wrong in the background", message=str(error)
+            )
+
+    # -- navigation (AppServices) -------------------------------------------------------
+
+    def navigate(
+        self,
+        name: str,
+        /,
+        *,
+        replace: bool = False,
+        on_result: Callable[[Any], None] | None = None,
+        **params: Any,
+    ) -> None:
+        """Open the screen registered as ``name`` in ``tutor.ui.navigation``."""
+        screen = navigation.route(name).build(self, **params)
+        if screen is None:
+            return
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen, on_result)
+
+    def continue_learning(self) -> None:
+        """Open the lesson the learner was last in, or the first one not done yet."""
+        slug = self.store.last_lesson(self.pack.id)
+        if slug is None or slug not in {lesson.slug for lesson in self.pack.lessons}:
+            progress = self.store.lesson_progress(self.pack.id)
+            pending = [
+                lesson.slug
+                for lesson in self.pack.lessons
+                if lesson.slug not in progress or progress[lesson.slug].status != "done"
+            ]
+            slug = pending[0] if pending else self.pack.lessons[0].slug
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.navigate("lesson", slug=slug)
+
+    def confirm_open_url(self, url: str) -> None:
+        def opened(yes: bool | None) -> None:
+            if yes:
+                self.open_url(url)
+                safe.notify(self, f"Opened {url}")
+
+        self.navigate("confirm_open", url=url, on_result=opened)
+
+    # -- app-wide actions -------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if self.screen.__class__ is not navigation.route("help").screen_class():
+            self.navigate("help")
+
+    def action_toggle_theme(self) -> None:
+        self.settings.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        self.theme = self.settings.theme
+        save_settings(self.settings)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Continue", "Open the lesson you were last in", self.continue_learning)
+        for entry in navigation.ROUTES:
+            if entry.command:
+                yield SystemCommand(
+                    entry.title, entry.command, lambda n=entry.name: self.navigate(n)
+                )
+        yield SystemCommand("Light / dark theme", "Switch theme", self.action_toggle_theme)
+        yield from super().get_system_commands(screen)
+
+    # -- terminal size ----------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.navigate("too_small")
+        elif not small and showing:
+            self.pop_screen()
+
+
+AppT = TypeVar("AppT", bound=TutorApp)
+
+
+def create_app(
+    pack_dir: Path | None = None,
+    database: Path | None = None,
+    app_class: type[AppT] = TutorApp,  # type: ignore[assignment]
+    model: str | None = None,
+) -> AppT:
+    """Build the app for a pack (default: the built-in course). Raises PackError/StoreError."""
+    pack = load_pack(pack_dir or paths.builtin_course_dir())
+    store = ProgressStore.open(database)
+    settings, notices = load_settings()
+    return app_class(pack, store, settings, store.report.notices + notices, model)
