@@ -8,8 +8,10 @@ import pytest
 
 from tests.helpers import LESSON
 from tutor.core import paths
+from tutor.core.demo import DEMO_KINDS, Demo, DemoSpec
 from tutor.core.errors import PackError, Problem
-from tutor.core.pack import DEMO_KINDS, MAX_FILE_BYTES, Demo, Pack, load_pack
+from tutor.core.pack import Pack, load_pack
+from tutor.core.untrusted import MAX_FILE_BYTES
 
 MANIFEST = """\
 format_version = 1
@@ -387,23 +389,23 @@ def test_demo_blocks_are_read_with_their_line(root: Path) -> None:
     )
     pack_with(root, {INTRO: text})
     assert load_pack(root).lesson("intro").demos == (
-        Demo("tokens", "The cat sat.", 12),
-        Demo("attention", "", 17),
+        Demo(DemoSpec(kind="tokens", prompt="The cat sat."), 12, 0),
+        Demo(DemoSpec(kind="attention"), 17, 1),
     )
 
 
 def test_demo_block_with_unknown_kind(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "telepathy"\n```\n'
-    kinds = ", ".join(sorted(DEMO_KINDS))
+    kinds = ", ".join(DEMO_KINDS)
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, f"demo block: kind must be one of {kinds}")
+        Problem(root / INTRO, 13, f"demo block: 'kind' must be one of {kinds}")
     ]
 
 
 def test_demo_block_with_unknown_key(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "tokens"\nrun = "rm -rf /"\n```\n'
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, "demo block: unknown key 'run'")
+        Problem(root / INTRO, 14, "demo block: unknown key 'run'")
     ]
 
 
@@ -417,7 +419,7 @@ def test_demo_block_with_a_toml_error_names_the_line(root: Path) -> None:
 def test_demo_block_prompt_must_be_text(root: Path) -> None:
     text = LESSON + '\n```demo\nkind = "tokens"\nprompt = 42\n```\n'
     assert intro_problems(root, text) == [
-        Problem(root / INTRO, 12, "demo block: 'prompt' must be a string")
+        Problem(root / INTRO, 14, "demo block: 'prompt' must be text (a quoted string)")
     ]
 
 
@@ -427,7 +429,7 @@ def test_lesson_saved_with_windows_line_endings_loads_like_unix(root: Path) -> N
     lesson = load_pack(root).lesson("intro")
     assert (lesson.title, lesson.objectives) == ("Intro", ("Know it",))
     assert lesson.body == text[text.index("+++\n\n") + 4 :]
-    assert lesson.demos == (Demo("tokens", "", 12),)
+    assert lesson.demos == (Demo(DemoSpec(kind="tokens"), 12, 0),)
 
 
 # -- quizzes, encodings, sizes -----------------------------------------------------------------

@@ -8,21 +8,24 @@ A pack is a folder with ``pack.toml``, ``lessons/NN-slug.md`` and ``quizzes/NN-s
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.core.demo import Demo, parse_demos
 from tutor.core.errors import PackError, Problem
 from tutor.core.sanitize import clean_text
+from tutor.core.untrusted import (
+    SLUG,
+    TomlProblem,
+    UntrustedFileError,
+    key_line,
+    parse_toml,
+    read_text,
+)
 
 FORMAT_VERSION = 1
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-DEMO_KINDS = frozenset(
-    {"tokens", "next-token", "sampling", "attention", "embeddings", "rlhf", "prompting"}
-)
-MAX_FILE_BYTES = 1_000_000
 
 _MANIFEST_KEYS = {
     "format_version": int,
@@ -34,16 +37,6 @@ _MANIFEST_KEYS = {
     "lessons": list,
 }
 _FRONT_MATTER_KEYS = {"title": str, "summary": str, "minutes": int, "objectives": list}
-DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Demo:
-    """A place in a lesson where a live demo hooks in."""
-
-    kind: str
-    prompt: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -87,10 +80,10 @@ def load_pack(root: Path) -> Pack:
     """Read and check a whole pack; raise ``PackError`` with every problem found."""
     problems: list[Problem] = []
     manifest_path = root / "pack.toml"
-    manifest = _read_toml(manifest_path, problems)
+    manifest = _read_toml(manifest_path, root, problems)
     if manifest is None:
         raise PackError(problems)
-    text = _read_text(manifest_path, problems) or ""
+    text = _read_text(manifest_path, root, problems) or ""
     _check_keys(manifest, _MANIFEST_KEYS, manifest_path, text, problems, required=True)
     if problems:
         raise PackError(problems)
@@ -114,7 +107,7 @@ def load_pack(root: Path) -> Pack:
 
 def _check_manifest(data: dict[str, Any], path: Path, text: str, problems: list[Problem]) -> None:
     def add(key: str, message: str) -> None:
-        problems.append(Problem(path, _key_line(text, key), message))
+        problems.append(Problem(path, key_line(text, key), message))
 
     if data["format_version"] != FORMAT_VERSION:
         add(
@@ -161,7 +154,7 @@ def _load_lessons(
             problems.append(
                 Problem(
                     manifest_path,
-                    _key_line(text, "lessons"),
+                    key_line(text, "lessons"),
                     f"lesson '{slug}' has no file lessons/NN-{slug}.md",
                 )
             )
@@ -204,7 +197,7 @@ def _check_quiz_files(root: Path, files: dict[str, list[Path]], problems: list[P
 
 
 def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> Lesson | None:
-    text = _read_text(path, problems)
+    text = _read_text(path, root, problems)
     if text is None:
         return None
     text = text.replace("\r\n", "\n")  # a lesson saved on Windows reads the same
@@ -219,7 +212,7 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     _check_front_matter(meta, path, front, problems)
     if not body.strip():
         problems.append(Problem(path, body_line, "the lesson has no text after the front matter"))
-    demos = _demos(path, body, body_line, problems)
+    demos = parse_demos(path, body, body_line, problems)
     if len(problems) > before:
         return None
     quiz = root / "quizzes" / f"{path.stem}.toml"
@@ -251,11 +244,9 @@ def _split_front_matter(
         problems.append(Problem(path, 1, "front matter is not closed by a '+++' line"))
         return None, "", 1
     try:
-        source = "\n".join(lines[1:end])
-        meta = tomllib.loads(source)
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        line, message = _toml_error(exc, source)
-        problems.append(Problem(path, line + 1, f"bad front matter: {message}"))
+        meta = parse_toml("\n".join(lines[1:end]))
+    except TomlProblem as exc:
+        problems.append(Problem(path, exc.line + 1, f"bad front matter: {exc.message}"))
         return None, "", 1
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
@@ -265,98 +256,43 @@ def _check_front_matter(
 ) -> None:
     for key in ("title", "summary"):
         if not meta[key].strip():
-            problems.append(Problem(path, _key_line(text, key), f"'{key}' must not be empty"))
+            problems.append(Problem(path, key_line(text, key), f"'{key}' must not be empty"))
     if not 1 <= meta["minutes"] <= 180:
         problems.append(
-            Problem(path, _key_line(text, "minutes"), "'minutes' must be between 1 and 180")
+            Problem(path, key_line(text, "minutes"), "'minutes' must be between 1 and 180")
         )
     objectives = meta["objectives"]
     if not objectives or not all(isinstance(o, str) and o.strip() for o in objectives):
         problems.append(
             Problem(
                 path,
-                _key_line(text, "objectives"),
+                key_line(text, "objectives"),
                 "'objectives' must be a non-empty list of non-empty strings",
             )
         )
 
 
-def _demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> list[Demo]:
-    demos = []
-    for match in DEMO_BLOCK.finditer(body):
-        line = body_line + body.count("\n", 0, match.start())
-        try:
-            spec = tomllib.loads(match.group(1))
-        except (tomllib.TOMLDecodeError, RecursionError) as exc:
-            inner, message = _toml_error(exc, match.group(1))
-            problems.append(Problem(path, line + inner, f"bad demo block: {message}"))
-            continue
-        unknown = set(spec) - {"kind", "prompt"}
-        kind = spec.get("kind")
-        if unknown:
-            problems.append(Problem(path, line, f"demo block: unknown key '{sorted(unknown)[0]}'"))
-        elif kind not in DEMO_KINDS:
-            kinds = ", ".join(sorted(DEMO_KINDS))
-            problems.append(Problem(path, line, f"demo block: kind must be one of {kinds}"))
-        elif not isinstance(spec.get("prompt", ""), str):
-            problems.append(Problem(path, line, "demo block: 'prompt' must be a string"))
-        else:
-            demos.append(Demo(kind, clean_text(spec.get("prompt", "")), line))
-    return demos
-
-
 # -- shared helpers -------------------------------------------------------------------
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
+def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    """The file's text, or None after recording why it cannot be read (see ``untrusted``)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Problem(path, None, f"file is larger than {MAX_FILE_BYTES} bytes"))
-            return None
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(path, None, "file not found"))
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(path, None, f"not UTF-8 text (byte {exc.start})"))
-    except OSError as exc:
-        problems.append(Problem(path, None, f"cannot read: {exc.strerror}"))
-    return None
+        return read_text(path, root=root)
+    except UntrustedFileError as exc:
+        problems.append(Problem(path, None, str(exc)))
+        return None
 
 
-def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    text = _read_text(path, problems)
+def _read_toml(path: Path, root: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    text = _read_text(path, root, problems)
     if text is None:
         return None
     try:
-        return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        line, message = _toml_error(exc, text)
-        problems.append(Problem(path, line, message))
+        return parse_toml(text)
+    except TomlProblem as exc:
+        problems.append(Problem(path, exc.line, exc.message))
         return None
-
-
-def _toml_error(exc: Exception, text: str) -> tuple[int, str]:
-    """Split tomllib's "message (at line L, column C)" into (L, message).
-
-    An error at the very end (an unclosed list, say) is "(at end of document)": its line is the
-    last line of ``text``. Absurdly deep nesting makes tomllib recurse too far: an error too.
-    """
-    if isinstance(exc, RecursionError):
-        return 1, "nested too deeply"
-    end = " (at end of document)"
-    if str(exc).endswith(end):
-        last = len(text.rstrip("\n").splitlines()) or 1
-        return last, str(exc).removesuffix(end) + " (at the end)"
-    match = re.search(r"^(.*) \(at line (\d+), column \d+\)$", str(exc))
-    if match is None:
-        return 1, str(exc)
-    return int(match.group(2)), match.group(1)
-
-
-def _key_line(text: str, key: str) -> int | None:
-    """The line on which ``key = ...`` is written, for pointing at the right place."""
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 def _check_keys(
@@ -370,14 +306,14 @@ def _check_keys(
 ) -> None:
     for key in data:
         if key not in allowed:
-            problems.append(Problem(path, _key_line(text, key), f"unknown key '{key}'"))
+            problems.append(Problem(path, key_line(text, key), f"unknown key '{key}'"))
     for key, kind in allowed.items():
         if key not in data:
             if required:
                 problems.append(Problem(path, None, f"missing key '{key}'"))
         elif not isinstance(data[key], kind) or isinstance(data[key], bool):
             problems.append(
-                Problem(path, _key_line(text, key), f"'{key}' must be a {_type_name(kind)}")
+                Problem(path, key_line(text, key), f"'{key}' must be a {_type_name(kind)}")
             )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +25,19 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tutor.core.errors import PackError, Problem
+from tutor.core.plain_errors import plain_error
+from tutor.core.untrusted import (
+    SLUG_PATTERN,
+    TomlProblem,
+    UntrustedFileError,
+    key_line,
+    parse_toml,
+    read_text,
+)
 
 QUIZ_DIR = "quizzes"
 QUIZ_SUFFIX = ".toml"
 MAX_CHOICES = 8
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # A cloze blank is three or more underscores; `blanks` lists the accepted answers per blank.
 BLANK_RE = re.compile(r"_{3,}")
 
@@ -172,7 +179,6 @@ def quiz_path_for(lesson_path: Path) -> Path:
     return lesson_path.parent.parent / QUIZ_DIR / f"{lesson_path.stem}{QUIZ_SUFFIX}"
 
 
-_KEY_RE = r"^\s*(?:{key}|\"{key}\"|'{key}')\s*="
 _QUESTION_HEADER_RE = re.compile(r"^\s*\[\[\s*(?:questions|\"questions\")\s*\]\]")
 
 
@@ -185,6 +191,7 @@ class _Lines:
     back to a less precise line, or none, for anything else.
     """
 
+    text: str
     lines: tuple[str, ...]
     headers: tuple[int, ...]  # 0-based line index of each [[questions]] header
 
@@ -193,7 +200,7 @@ class _Lines:
         """Index a file's text."""
         lines = tuple(text.splitlines())
         headers = tuple(i for i, line in enumerate(lines) if _QUESTION_HEADER_RE.match(line))
-        return cls(lines, headers)
+        return cls(text, lines, headers)
 
     def _block(self, index: int | None) -> range:
         """The line range of question `index` (None: the part before the first question)."""
@@ -206,11 +213,8 @@ class _Lines:
 
     def key(self, index: int | None, key: str) -> int | None:
         """1-based line of `key = ...` in question `index` (or at top level)."""
-        pattern = re.compile(_KEY_RE.format(key=re.escape(key)))
-        for i in self._block(index):
-            if pattern.match(self.lines[i]):
-                return i + 1
-        return None
+        block = self._block(index)
+        return key_line(self.text, key, block.start, block.stop)
 
     def question(self, index: int) -> int | None:
         """1-based line naming question `index`: its `id` line, else its header."""
@@ -242,85 +246,6 @@ class _Lines:
             if line is not None:
                 return line
         return self.question(index) if index is not None else None
-
-
-# --- turning pydantic errors into plain English ----------------------------------------------
-
-_SINGULAR = {
-    "questions": "question",
-    "choices": "choice",
-    "items": "item",
-    "blanks": "blank",
-    "answers": "answer",
-    "tags": "tag",
-}
-_TYPE_WORDS = {
-    "string_type": "must be text (a quoted string)",
-    "bool_type": "must be true or false",
-    "float_type": "must be a number",
-    "list_type": "must be a list [...]",
-    "dict_type": "must be a table",
-    "model_type": "must be a table",
-    "model_attributes_type": "must be a table",
-    "finite_number": "must be a finite number",
-}
-
-
-def _where(loc: Sequence[str | int]) -> str:
-    """A location such as ('choices', 1, 'text') in words: "choice 2 'text'"."""
-    words: list[str] = []
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            previous = loc[i - 1] if i else None
-            if isinstance(previous, str) and words:
-                words.pop()  # "'choices' 2" reads better as "choice 2"
-            name = _SINGULAR.get(previous, "entry") if isinstance(previous, str) else "answer"
-            words.append(f"{name} {part + 1}")
-        else:
-            words.append(f"'{part}'")
-    return " ".join(words)
-
-
-def _plain(error: Any) -> str:
-    """One pydantic error as a sentence an instructor understands."""
-    kind, loc, ctx = error["type"], tuple(error["loc"]), error.get("ctx") or {}
-    if kind == "missing":
-        return _prefixed(loc[:-1], f"missing key '{loc[-1]}'")
-    if kind == "extra_forbidden":
-        return _prefixed(loc[:-1], f"unknown key '{loc[-1]}'")
-    if kind == "union_tag_not_found":
-        return f"missing key 'type' (one of: {', '.join(QUESTION_TYPES)})"
-    if kind == "union_tag_invalid":
-        return f"unknown type {ctx.get('tag')!r} (expected one of: {', '.join(QUESTION_TYPES)})"
-    if kind in ("too_short", "too_long"):
-        return _length_message(loc, ctx)
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{_where(loc)} must be a slug: lowercase letters, digits and '-' (like 'next-token')"
-        )
-    if kind == "value_error":
-        return f"{_where(loc)} {error['msg'].removeprefix('Value error, ')}"
-    words = _TYPE_WORDS.get(kind, error["msg"].lower())
-    return f"{_where(loc)} {words}".strip()
-
-
-def _prefixed(loc: Sequence[str | int], message: str) -> str:
-    """`message`, preceded by where it applies when that is not the question itself."""
-    where = _where(loc)
-    return f"{where}: {message}" if where else message
-
-
-def _length_message(loc: Sequence[str | int], ctx: dict[str, Any]) -> str:
-    """How many entries a list needs, and how many it has."""
-    low, high = ctx.get("min_length"), ctx.get("max_length")
-    found = ctx.get("actual_length")
-    if loc and loc[-1] in ("choices", "items"):
-        need = f"needs {2} to {MAX_CHOICES} entries"
-    elif low is not None:
-        need = f"needs at least {low} {'entry' if low == 1 else 'entries'}"
-    else:
-        need = f"may have at most {high} entries"
-    return f"{_where(loc) or 'the quiz'} {need} (found {found})"
 
 
 # --- semantic checks ---------------------------------------------------------------------------
@@ -394,46 +319,19 @@ def load_quiz(path: Path) -> Quiz:
 
 
 def check_quiz(path: Path) -> tuple[Quiz | None, list[Problem]]:
-    """Validate a quiz file without raising: the quiz (None if broken) and all its problems."""
-    text, problem = _read(path)
-    if text is None:
-        return None, [Problem(path, None, problem)]
+    """Validate a quiz file without raising: the quiz (None if broken) and all its problems.
+
+    The file is read like every untrusted file (``tutor.core.untrusted``): a real file inside
+    its pack folder (the quiz folder's parent), at most ``MAX_FILE_BYTES``.
+    """
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        return None, [_syntax_problem(path, text, error)]
-    except RecursionError:
-        return None, [Problem(path, None, "invalid TOML: nested too deeply")]
+        text = read_text(path, root=path.parent.parent)
+        data = parse_toml(text)
+    except UntrustedFileError as error:
+        return None, [Problem(path, None, str(error))]
+    except TomlProblem as error:
+        return None, [Problem(path, error.line, error.message)]
     return _validate(path, _Lines.of(text), data)
-
-
-def _read(path: Path) -> tuple[str | None, str]:
-    """The file's text, or None and why it could not be read."""
-    try:
-        return path.read_bytes().decode("utf-8"), ""
-    except UnicodeDecodeError as error:
-        return None, f"not UTF-8 text (byte {error.start})"
-    except OSError as error:
-        return None, f"cannot read the file: {error.strerror or error}"
-
-
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_TOML_AT_END = " (at end of document)"
-
-
-def _syntax_problem(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Problem:
-    """A TOML syntax error with its line (Python 3.11 only puts it in the message)."""
-    message = str(error)
-    if message.endswith(_TOML_AT_END):
-        last = len(text.rstrip("\n").splitlines()) or 1
-        return Problem(
-            path, last, f"invalid TOML: {message.removesuffix(_TOML_AT_END)} (at the end)"
-        )
-    found = _TOML_AT.search(message)
-    if found is None:
-        return Problem(path, None, f"invalid TOML: {message}")
-    line, column = int(found.group(1)), int(found.group(2))
-    return Problem(path, line, f"invalid TOML: {message[: found.start()]} (column {column})")
 
 
 def _validate(path: Path, lines: _Lines, data: dict[str, Any]) -> tuple[Quiz | None, list[Problem]]:
@@ -458,6 +356,11 @@ def _validate(path: Path, lines: _Lines, data: dict[str, Any]) -> tuple[Quiz | N
     if problems or header is None:
         return None, problems
     return Quiz(title=header.title, shuffle=header.shuffle, questions=questions), []
+
+
+def _plain(error: Any) -> str:
+    """A pydantic error in words; an unknown question type lists the types there are."""
+    return plain_error(error, union_types=QUESTION_TYPES)
 
 
 def _name(index: int, raw: dict[str, Any]) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from tutor.core.pack import DEMO_BLOCK, Demo, Lesson
+from tutor.core.demo import DEMO_BLOCK, Demo
+from tutor.core.pack import Lesson
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,9 @@ class Link:
 
 def demo_box(demo: Demo) -> str:
     """The markdown a demo hook is shown as."""
-    lines = [f"> **▶ Live demo: {demo.kind}**"]
-    if demo.prompt:
-        prompt = demo.prompt.replace("`", "'")
+    lines = [f"> **▶ Live demo: {demo.spec.kind}**"]
+    if demo.spec.prompt:
+        prompt = demo.spec.prompt.replace("`", "'")
         lines += [">", f"> Starts with: `{prompt}`"]
     lines += [">", "> Live demos run on the model in a coming version of llm-tutor."]
     return "\n".join(lines)

@@ -1,0 +1,223 @@
+"""Live-demo blocks in lessons: what a ```demo block may say, checked before anything runs.
+
+A lesson marks where a live instrument fits with a fenced block whose info string is ``demo``
+and whose body is TOML (format in docs/pack-format.md, "Live-demo hooks")::
+
+    ```demo
+    kind = "sampling"
+    prompt = "The cat sat on the"
+    temperature = 1.5
+    expect_top = [" mat"]
+    ```
+
+The block is untrusted (an instructor wrote it), so :class:`DemoSpec` refuses unknown keys,
+unknown kinds and settings out of range, and every problem names the file and the line. A demo
+also has a plain command that does the same thing without the full-screen UI
+(:func:`plain_command`), shown by ``llm-tutor read`` and usable with a screen reader.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from tutor.core.errors import Problem
+from tutor.core.plain_errors import plain_error
+from tutor.core.sanitize import clean_text
+from tutor.core.untrusted import TomlProblem, key_line, parse_toml
+
+DemoKind = Literal[
+    "tokens",
+    "next-token",
+    "sampling",
+    "generation",
+    "prompting",
+    "attention",
+    "embeddings",
+    "lens",
+    "rlhf",
+]
+DEMO_KINDS: tuple[str, ...] = DemoKind.__args__  # type: ignore[attr-defined]
+DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+MAX_DEMO_TOKENS = 512
+
+# Author text is shown on screen: control characters become visible pictures at load time.
+Clean = Annotated[str, AfterValidator(clean_text)]
+
+
+def _probability(value: float) -> float:
+    """A probability an expectation compares with: 0..1."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be a probability between 0 and 1")
+    return value
+
+
+class DemoSpec(BaseModel):
+    """One demo block, validated: the instrument, its starting text and settings, and what the
+    lesson expects the model to show (the expectations are checked against the real model by
+    the course tests, so a lesson never promises what the model does not do)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+    kind: DemoKind
+    prompt: Clean = ""
+    predict: bool = False  # ask the learner to guess before the model answers
+    system: Clean = ""  # a system prompt, for chat-style demos
+    items: list[Clean] = Field(default_factory=list, max_length=64)  # embeddings: words
+    # Sampler settings (llama.cpp's meaning); None: the instrument's default.
+    temperature: float | None = Field(None, ge=0, le=10)
+    top_k: int | None = Field(None, ge=0)
+    top_p: float | None = Field(None, gt=0, le=1)
+    min_p: float | None = Field(None, ge=0, le=1)
+    repeat_penalty: float | None = Field(None, gt=0, le=10)
+    seed: int | None = Field(None, ge=0, lt=2**32)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_DEMO_TOKENS)
+    layer: int | None = Field(None, ge=0)
+    head: int | None = Field(None, ge=0)
+    # Expectations: what the lesson says the model will show.
+    expect_top: list[Clean] = Field(default_factory=list)
+    expect_top_n: int = Field(5, ge=1, le=100)
+    expect_not_top: list[Clean] = Field(default_factory=list)
+    expect_prob_above: dict[str, Annotated[float, AfterValidator(_probability)]] = Field(
+        default_factory=dict
+    )
+    expect_tokens: int | None = Field(None, ge=1)
+    expect_split: list[Clean] = Field(default_factory=list)
+    expect_closer: list[Clean] = Field(default_factory=list)
+    expect_text: Clean | None = None
+
+    @model_validator(mode="after")
+    def _closer_is_a_pair(self) -> DemoSpec:
+        """``expect_closer = [a, b]``: a pair, "a is closer to the prompt's item than b"."""
+        if "expect_closer" in self.model_fields_set and len(self.expect_closer) != 2:
+            raise ValueError(
+                f"'expect_closer' needs exactly 2 items (found {len(self.expect_closer)})"
+            )
+        return self
+
+    def sampling_settings(self) -> dict[str, float | int]:
+        """The sampler settings this block sets, by name (unset ones left out)."""
+        names = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed")
+        found = {name: getattr(self, name) for name in names}
+        return {name: value for name, value in found.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A validated demo block: its spec, the line of its opening fence, and ``index``, its
+    position among the lesson's demo blocks (0-based, so ``lesson.demos[index]`` is itself)."""
+
+    spec: DemoSpec
+    line: int
+    index: int
+
+
+def parse_demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> list[Demo]:
+    """Every demo block of a lesson body (which starts on line ``body_line`` of ``path``)."""
+    demos: list[Demo] = []
+    for match in DEMO_BLOCK.finditer(body):
+        line = body_line + body.count("\n", 0, match.start())
+        spec = parse_demo(path, match.group(1), line, problems)
+        if spec is not None:
+            demos.append(Demo(spec, line, len(demos)))
+    return demos
+
+
+def parse_demo(path: Path, source: str, line: int, problems: list[Problem]) -> DemoSpec | None:
+    """One block's TOML ``source`` (its fence is on ``line``); None after adding its problems."""
+    try:
+        data = parse_toml(source)
+    except TomlProblem as exc:
+        problems.append(Problem(path, line + exc.line, f"bad demo block: {exc.message}"))
+        return None
+    try:
+        return DemoSpec.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = error["loc"][0] if error["loc"] else None
+            inner = key_line(source, key) if isinstance(key, str) else None
+            where = line + inner if inner else line
+            problems.append(Problem(path, where, f"demo block: {_message(error)}"))
+        return None
+
+
+def _message(error: object) -> str:
+    """A demo-block error in words; an unknown kind lists the kinds there are."""
+    assert isinstance(error, dict)
+    if tuple(error["loc"]) == ("kind",) and error["type"] == "literal_error":
+        return f"'kind' must be one of {', '.join(DEMO_KINDS)}"
+    return plain_error(error)
+
+
+# -- the plain command that runs a demo ------------------------------------------------------
+
+_SAMPLING_FLAGS = (
+    ("temperature", "--temperature"),
+    ("top_k", "--top-k"),
+    ("top_p", "--top-p"),
+    ("min_p", "--min-p"),
+    ("repeat_penalty", "--repeat-penalty"),
+    ("seed", "--seed"),
+)
+
+
+def plain_command(spec: DemoSpec) -> list[str]:
+    """The ``llm-tutor`` command line (as arguments, unquoted) that runs this demo in a plain
+    terminal. :func:`shell_command` gives the same, quoted, to show or paste into a shell."""
+    prompt = spec.prompt
+    if spec.kind == "tokens":
+        return ["llm-tutor", "tokens", prompt]
+    if spec.kind == "next-token":
+        return ["llm-tutor", "next", prompt]
+    if spec.kind == "sampling":
+        return ["llm-tutor", "next", prompt, *_sampling_flags(spec)]
+    if spec.kind in ("generation", "prompting"):
+        chat = ["--chat"] if spec.kind == "prompting" or spec.system else []
+        system = ["--system", spec.system] if spec.system else []
+        return ["llm-tutor", "generate", prompt, *chat, *system]
+    if spec.kind == "attention":
+        return ["llm-tutor", "attention", prompt]
+    if spec.kind == "embeddings":
+        return ["llm-tutor", "embed", *_embedding_items(spec)]
+    if spec.kind == "lens":
+        return ["llm-tutor", "lens", prompt]
+    return ["llm-tutor", "prefs", "train"]  # rlhf
+
+
+def shell_command(spec: DemoSpec) -> str:
+    """:func:`plain_command` quoted for a POSIX shell: safe to copy, whatever the prompt says."""
+    return shlex.join(plain_command(spec))
+
+
+def _sampling_flags(spec: DemoSpec) -> list[str]:
+    """``--temperature 1.5 --top-k 40 ...`` for the settings the block sets, in chain order."""
+    flags: list[str] = []
+    for name, flag in _SAMPLING_FLAGS:
+        value = getattr(spec, name)
+        if value is not None:
+            flags += [flag, _number(value)]
+    return flags
+
+
+def _number(value: float | int) -> str:
+    """A setting as typed: 1.5, 40, 0.95 (no float noise, no exponent for ordinary values)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _embedding_items(spec: DemoSpec) -> list[str]:
+    """The words to compare: ``items``, or the prompt's comma-separated words."""
+    if spec.items:
+        return list(spec.items)
+    return [word.strip() for word in spec.prompt.split(",") if word.strip()]
