@@ -38,4 +38,5 @@ test: $(VENV)/.ready
 	$(BIN)/ruff format --check tutor tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/llm-tutor pack check .
+	$(BIN)/llm-tutor pack check --live .
 	$(BIN)/python -m pytest -q
