@@ -287,3 +287,18 @@ def test_cosine_matrix_is_what_the_check_compares(smol: ModelClient) -> None:
     found = smol.embeddings(["cat", "dog", "car"])
     similarity = cosine_matrix(found.vectors)
     assert similarity[0, 1] - similarity[0, 2] > 0.1
+
+
+def test_a_pack_without_expectations_needs_no_model(tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "pack", ['kind = "tokens"\nprompt = "Hello"'])
+    out, err = io.StringIO(), io.StringIO()
+    assert run_live_check(load_pack(root), "/nonexistent/model.gguf", out, err) == 0
+    assert "nothing to run" in out.getvalue()
+
+
+def test_a_model_that_cannot_load_is_one_clear_line(tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "pack", ['kind = "tokens"\nprompt = "Hi"\nexpect_tokens = 1'])
+    out, err = io.StringIO(), io.StringIO()
+    assert run_live_check(load_pack(root), str(tmp_path / "missing.gguf"), out, err) == 1
+    assert "the model could not run: model file not found" in err.getvalue()
+    assert out.getvalue() == ""

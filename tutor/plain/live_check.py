@@ -369,6 +369,9 @@ def run_live_check(
     def progress(message: str) -> None:
         print(message, file=err, flush=True)
 
+    if not any(expectations_of(d.spec) for lesson in pack.lessons for d in lesson.demos):
+        print(f"{pack.root}: no demo block states an expectation; nothing to run", file=out)
+        return 0
     spec = model or default_model_spec()
     client = ModelClient(spec)
     try:
