@@ -39,4 +39,5 @@ test: $(VENV)/.ready
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/llm-tutor pack check .
+	$(BIN)/llm-tutor pack check --live .
 	$(BIN)/python -m pytest -q

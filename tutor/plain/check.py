@@ -21,6 +21,11 @@ def pack_check(args: argparse.Namespace) -> int:
         say(f"{len(problems)} problem(s) found in {root}", sys.stderr)
         return 1
     say(summary)
+    if args.live:
+        from tutor.core.pack import load_pack
+        from tutor.plain.live_check import run_live_check
+
+        return run_live_check(load_pack(root), args.model)
     return 0
 
 
@@ -28,4 +33,14 @@ def register(packsub: Any) -> None:
     """Add ``check`` to the ``pack`` command's actions."""
     check = packsub.add_parser("check", help="validate a pack: prints file:line: problem")
     check.add_argument("path", help="the pack folder (the one holding pack.toml)")
+    check.add_argument(
+        "--live",
+        action="store_true",
+        help="also run every demo block's expectations on the model (greedy or seeded)",
+    )
+    check.add_argument(
+        "--model",
+        metavar="ID_OR_PATH",
+        help="with --live: a catalog id or .gguf path (default: the catalog's default model)",
+    )
     check.set_defaults(func=pack_check)
