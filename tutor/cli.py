@@ -19,8 +19,10 @@ from typing import TextIO
 from tutor.core import paths
 from tutor.core.errors import PackError
 from tutor.core.pack import Pack, load_pack
+from tutor.core.pack_archive import resolve_pack
 from tutor.core.progress import ProgressStore, StoreError
 from tutor.core.transfer import export_progress, import_progress
+from tutor.plain import packs as pack_commands
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,7 +35,7 @@ def version() -> str:
 
 
 def _pack(args: argparse.Namespace) -> Pack:
-    return load_pack(Path(args.pack) if args.pack else paths.builtin_course_dir())
+    return load_pack(resolve_pack(args.pack) if args.pack else paths.builtin_course_dir())
 
 
 def _store() -> ProgressStore:
@@ -49,7 +51,7 @@ def _store() -> ProgressStore:
 def run_app(args: argparse.Namespace) -> int:
     from tutor.app import create_app
 
-    create_app(Path(args.pack) if args.pack else None).run()
+    create_app(resolve_pack(args.pack) if args.pack else None).run()
     return 0
 
 
@@ -89,7 +91,7 @@ def show_progress(args: argparse.Namespace) -> int:
 
 def export_cmd(args: argparse.Namespace) -> int:
     with _store() as store:
-        export_progress(store, Path(args.file))
+        export_progress(store, Path(args.file), learner=args.learner)
     print(f"Progress written to {args.file}")
     return 0
 
@@ -208,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"llm-tutor {version()}")
     parser.add_argument(
-        "--pack", metavar="PATH", help="open a lesson pack instead of the built-in course"
+        "--pack",
+        metavar="PATH|ID",
+        help="open a lesson pack (a folder, or the id of an installed pack) instead of the course",
     )
     parser.set_defaults(func=run_app)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -220,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     psub = progress.add_subparsers(title="progress commands", metavar="ACTION")
     export = psub.add_parser("export", help="write all progress to a JSON file")
     export.add_argument("file")
+    export.add_argument(
+        "--learner", metavar="NAME", help="label the file with your name (for a class report)"
+    )
     export.set_defaults(func=export_cmd)
     imp = psub.add_parser("import", help="merge progress from a JSON file (by timestamps)")
     imp.add_argument("file")
@@ -238,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = packsub.add_parser("check", help="validate a pack: prints file:line: problem")
     check.add_argument("path", help="the pack folder (the one holding pack.toml)")
     check.set_defaults(func=pack_check)
+    pack_commands.register(packsub)
+    pack_commands.register_report(sub)
 
     quiz = sub.add_parser("quiz", help="take a lesson's quiz in the plain terminal")
     quiz.add_argument("lesson", help="lesson slug")

@@ -337,3 +337,15 @@ def remove_pack(pack_id: str) -> bool:
     os.replace(folder, scratch / pack_id)  # gone at once, even if the deletion is interrupted
     shutil.rmtree(scratch, ignore_errors=True)
     return True
+
+
+def resolve_pack(spec: str) -> Path:
+    """A ``--pack`` value: a pack folder, else the id of an installed pack."""
+    folder = Path(spec).expanduser()
+    if folder.is_dir() or "/" in spec or spec.startswith("."):
+        return folder
+    installed = find_installed(spec)
+    if installed is None:
+        known = ", ".join(p.id for p in installed_packs()) or "none installed"
+        raise PackError([Problem(folder, None, f"no such folder or installed pack id ({known})")])
+    return installed

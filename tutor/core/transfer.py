@@ -85,12 +85,18 @@ class _Export(_Row):
     format: str = Field(pattern=f"^{FORMAT}$")
     version: int = Field(ge=1, le=VERSION)
     learner_id: str
+    learner: str | None = Field(default=None, max_length=60)  # a label for class reports
     tables: _Tables
 
 
-def export_progress(store: ProgressStore, target: Path) -> None:
-    """Write everything to ``target`` atomically (a half-written file never replaces a good one)."""
+def export_progress(store: ProgressStore, target: Path, learner: str | None = None) -> None:
+    """Write everything to ``target`` atomically (a half-written file never replaces a good one).
+
+    ``learner`` labels the file with the learner's name, for an instructor's class report.
+    """
     data = {"format": FORMAT, "version": VERSION, **store.export_data()}
+    if learner:
+        data["learner"] = learner[:60]
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

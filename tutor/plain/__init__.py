@@ -1,0 +1,1 @@
+"""Plain-terminal front ends: everything the app does, without the full-screen UI."""
