@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
-from tutor.plain import check, doctor, inside, prefs, progress, quiz, read
+from tutor.plain import check, doctor, inside, packs, prefs, progress, quiz, read
 from tutor.plain.common import say, version
 from tutor.runtime import cli as runtime_cli
 
@@ -25,8 +24,9 @@ Handler = Callable[[argparse.Namespace], int]
 def run_app(args: argparse.Namespace) -> int:
     """No command: open the full-screen app."""
     from tutor.app import create_app
+    from tutor.core.pack_archive import resolve_pack
 
-    create_app(Path(args.pack) if args.pack else None).run()
+    create_app(resolve_pack(args.pack) if args.pack else None).run()
     return 0
 
 
@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"llm-tutor {version()}")
     parser.add_argument(
-        "--pack", metavar="PATH", help="open a lesson pack instead of the built-in course"
+        "--pack",
+        metavar="PATH|ID",
+        help="open a lesson pack (a folder, or the id of an installed pack) instead of the course",
     )
     parser.set_defaults(func=run_app)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -47,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     pack = sub.add_parser("pack", help="work with lesson packs")
     packsub = pack.add_subparsers(title="pack commands", metavar="ACTION", required=True)
     check.register(packsub)
+    packs.register(packsub)
+    packs.register_report(sub)
     quiz.register(sub)
     read.register(sub)
     prefs.register(sub)

@@ -5,36 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.ui.conftest import RecordingApp
+from tests.ui.driving import answer_anything
 from tutor.core import paths
 from tutor.core.pack import load_pack
-from tutor.core.quiz import ClozeQuestion, NumericQuestion, ShortQuestion
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
 from tutor.ui.screens.outline import OutlineScreen
 from tutor.ui.screens.quiz import QuizScreen
 
 MakeApp = Callable[..., RecordingApp]
-
-
-async def answer_anything(pilot: Pilot[None], screen: QuizScreen) -> None:
-    """Give some answer of the right kind; grading correctness is tested elsewhere."""
-    assert screen.session is not None and screen.session.current is not None
-    question = screen.session.current.question
-    if isinstance(question, ClozeQuestion):
-        for _ in question.blanks:
-            await pilot.press("x", "enter")
-    elif isinstance(question, NumericQuestion):
-        await pilot.press("4", "2", "enter")
-    elif isinstance(question, ShortQuestion):
-        await pilot.press("x", "enter")
-    else:
-        await pilot.press("1", "enter")
-    await pilot.pause()
-    assert screen.state == "feedback", question.id
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 SLUGS = [lesson.slug for lesson in load_pack(paths.builtin_course_dir()).lessons]

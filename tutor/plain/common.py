@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
-from pathlib import Path
 from typing import TextIO
 
 from tutor.core import paths
@@ -40,8 +39,10 @@ def warn(text: str) -> None:
 
 
 def load_pack_arg(args: argparse.Namespace) -> Pack:
-    """The pack ``--pack`` names, or the built-in course."""
-    return load_pack(Path(args.pack) if args.pack else paths.builtin_course_dir())
+    """The pack ``--pack`` names (a folder or an installed pack's id), or the built-in course."""
+    from tutor.core.pack_archive import resolve_pack
+
+    return load_pack(resolve_pack(args.pack) if args.pack else paths.builtin_course_dir())
 
 
 @contextmanager
