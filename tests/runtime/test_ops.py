@@ -33,4 +33,3 @@ def test_arguments_of_the_wrong_type_are_refused() -> None:
     request = Request(1, ops.TOKENIZE.name, {"text": "a"})  # the old untyped dict
     with pytest.raises(ModelRuntimeError, match="bad arguments for 'tokenize'"):
         _server()._dispatch(request, lambda _item: None)
-

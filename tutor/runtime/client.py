@@ -11,19 +11,22 @@ Usage (from a background thread; every call blocks until the worker answers)::
         result = gen.result
     client.cancel()                        # from any thread: stops the running call within 100 ms
 
-One call runs at a time (others wait). If the worker dies, the running call raises
+One call runs at a time. A generation holds the worker only while it waits for its next tokens,
+so any new call (from any thread) first cancels a running generation and waits only for the
+worker to confirm, between two tokens: a forgotten or stale generation never blocks the next
+call, and the cancelled one ends cleanly (finish reason 'cancelled') for whoever iterates it.
+Other calls wait for each other. If the worker dies, the running call raises
 WorkerCrashedError with the reason; the next call starts a fresh worker. The process plumbing
 is :mod:`tutor.runtime.process`; the operations are declared in :mod:`tutor.runtime.ops`.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -31,16 +34,17 @@ import numpy as np
 
 from tutor.core.paths import log_file
 from tutor.runtime import ops
-from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.api import PromptArg
+from tutor.runtime.errors import ModelRuntimeError, WorkerCrashedError
+from tutor.runtime.generation import Generation, Stream
 from tutor.runtime.gguf_file import check_gguf, check_memory
 from tutor.runtime.ops import Op, WirePrompt
 from tutor.runtime.process import WorkerProcess, unwrap
-from tutor.runtime.protocol import DEFAULTS, Reply, RuntimeOptions, WorkerConfig, default_threads
+from tutor.runtime.protocol import DEFAULTS, RuntimeOptions, WorkerConfig, default_threads
 from tutor.runtime.types import (
     AnswerLogprob,
     AttentionMaps,
     EmbeddingSet,
-    GeneratedToken,
     GenerationResult,
     GenerationSettings,
     LensGrid,
@@ -51,7 +55,6 @@ from tutor.runtime.types import (
     TokenPiece,
 )
 
-PromptArg = str | Sequence[Mapping[str, str]] | Sequence[int]  # text, chat messages or token ids
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -89,7 +92,8 @@ class ModelClient:
             log_level=log_level,
         )
         self._precheck = precheck
-        self._lock = threading.Lock()  # one call at a time; plain Lock: released by any thread
+        self._lock = threading.Lock()  # held while talking to the worker (see _claimed)
+        self._stream: Stream | None = None  # the generation the worker is running, if any
         self._worker: WorkerProcess | None = None
         self._next_id = 0  # request ids grow across workers, so a stale id never matches
         self._info: ModelInfo | None = None
@@ -124,19 +128,19 @@ class ModelClient:
 
     def start(self) -> ModelInfo:
         """Start the worker (if needed) and load the model; returns its info."""
-        with self._lock:
+        with self._claimed():
             return self._loaded()
 
     def restart(self) -> ModelInfo:
         """Stop the worker, whatever its state, and start a fresh one."""
-        with self._lock:
+        with self._claimed():
             self._stop()
             return self._loaded()
 
     def close(self) -> None:
         """Stop the worker; a later call starts it again."""
         self.cancel()
-        with self._lock:
+        with self._claimed():
             self._stop()
 
     def __enter__(self) -> ModelClient:
@@ -232,22 +236,75 @@ class ModelClient:
         if overrides:
             settings = GenerationSettings(**{**settings.__dict__, **overrides})
         args = ops.GenerateArgs(_prompt(prompt), settings)
-        self._lock.acquire()
-        try:
+        with self._claimed():
             worker = self._ensure_started()
-            request_id = self._send(worker, ops.GENERATE, args)
-        except BaseException:
-            self._lock.release()
-            raise
-        return Generation(request_id, worker.recv, worker.cancel, self._lock.release)
+            stream = self._stream = Stream(self._send(worker, ops.GENERATE, args))
+        return Generation(stream, self._pump, self._cancel_request)
 
     # -- plumbing ----------------------------------------------------------------------------
 
     def _call(self, op: Op[A, R], args: A) -> R:
-        with self._lock:
+        with self._claimed():
             worker = self._ensure_started()
             result: R = worker.result_of(self._send(worker, op, args))
             return result
+
+    @contextlib.contextmanager
+    def _claimed(self) -> Iterator[None]:
+        """Hold the line to the worker, after ending the generation still running on it.
+
+        The generation is cancelled before the lock is taken: if its own thread holds the lock
+        waiting for tokens, the worker's confirmation (within a token) frees it; if nobody
+        iterates it any more, the replies are drained here."""
+        stream = self._stream
+        if stream is not None:
+            self._cancel_request(stream.request_id)
+        with self._lock:
+            while self._stream is not None:
+                self._take_reply(self._stream)
+            yield
+
+    def _pump(self, stream: Stream) -> None:
+        """Receive the next reply of ``stream`` (a Generation's thread calls this)."""
+        with self._lock:
+            if not stream.done:
+                self._take_reply(stream)
+
+    def _take_reply(self, stream: Stream) -> None:
+        """One reply for the running generation into its stream (the lock is held)."""
+        worker = self._worker
+        try:
+            if worker is None:
+                raise WorkerCrashedError("the model worker was stopped during a generation")
+            reply = worker.recv()
+        except WorkerCrashedError as err:
+            self._end(stream, error=err)
+            return
+        if reply.id != stream.request_id:
+            return  # a reply to an earlier request: nobody waits for it
+        if reply.kind == "items":
+            stream.pending.extend(reply.payload)
+            return
+        try:
+            self._end(stream, result=unwrap(reply))
+        except ModelRuntimeError as err:  # e.g. cancelled while evaluating the prompt
+            self._end(stream, error=err)
+
+    def _end(
+        self,
+        stream: Stream,
+        result: GenerationResult | None = None,
+        error: ModelRuntimeError | None = None,
+    ) -> None:
+        stream.result, stream.error, stream.done = result, error, True
+        if self._stream is stream:
+            self._stream = None
+
+    def _cancel_request(self, request_id: int) -> None:
+        """Cancel one request (and earlier ones), never a later one; from any thread."""
+        worker = self._worker
+        if worker is not None:
+            worker.cancel(request_id)
 
     def _send(self, worker: WorkerProcess, op: Op[A, Any], args: A) -> int:
         self._next_id += 1
@@ -293,91 +350,6 @@ class ModelClient:
         self._info = None
         if worker is not None:
             worker.stop()
-
-
-class Generation(Iterator[GeneratedToken]):
-    """A running generation: iterate for tokens; ``result`` is set when it ends.
-
-    Use it as a context manager (or call ``close()``) so an abandoned generation is cancelled
-    and the client is free for the next call. It talks to the worker through the three
-    functions the client hands it, never through the client's own fields.
-    """
-
-    def __init__(
-        self,
-        request_id: int,
-        receive: Callable[[], Reply],
-        cancel: Callable[[int], None],
-        release: Callable[[], None],
-    ) -> None:
-        self._id = request_id
-        self._receive_reply = receive
-        self._cancel = cancel
-        self._release = release
-        self._finished = False
-        self._pending: collections.deque[GeneratedToken] = collections.deque()
-        self.result: GenerationResult | None = None
-
-    def __iter__(self) -> Generation:
-        return self
-
-    def __next__(self) -> GeneratedToken:
-        while not self._pending:
-            if self._finished:
-                raise StopIteration
-            self._receive()
-        return self._pending.popleft()
-
-    def _receive(self) -> None:
-        """Wait for the next batch of tokens, or the end of the generation."""
-        try:
-            reply = self._receive_reply()
-            while reply.id != self._id:
-                reply = self._receive_reply()
-            if reply.kind == "items":
-                self._pending.extend(reply.payload)
-                return
-            self.result = unwrap(reply)
-        except BaseException:
-            self._finish()
-            raise
-        self._finish()
-
-    def cancel(self) -> None:
-        """Stop generating after the current token (the result says 'cancelled')."""
-        self._cancel(self._id)
-
-    def close(self) -> None:
-        """Cancel if still running and wait for the worker to confirm."""
-        if self._finished:
-            return
-        self.cancel()
-        try:
-            for _ in self:
-                pass
-        except ModelRuntimeError:
-            pass
-
-    def __enter__(self) -> Generation:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        # Garbage-collected unfinished: cancel it so the client is not left locked.
-        with contextlib.suppress(Exception):
-            self.close()
-
-    def _finish(self) -> None:
-        if not self._finished:
-            self._finished = True
-            self._release()
 
 
 def _prompt(prompt: PromptArg) -> WirePrompt:
