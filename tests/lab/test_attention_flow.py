@@ -133,7 +133,7 @@ async def test_embeddings_add_remove_and_representation(inside_app: RecordingApp
 
 def kill_when_asked(client: Any, pid: int) -> None:
     """SIGKILL the (stopped) worker once the client has sent its request."""
-    while not client._running_id:
+    while not client.busy:
         threading.Event().wait(0.001)
     os.kill(pid, signal.SIGKILL)
 

@@ -69,9 +69,9 @@ async def _frozen_request(pilot: Pilot[None], screen: GenerationScreen, pid: int
     """Freeze the worker, ask for a generation, and wait until the request is on its way."""
     client = screen.service.client
     os.kill(pid, signal.SIGSTOP)
-    sent = client._next_id
+    sent = client.requests_sent
     await pilot.press("g")
-    while client._next_id == sent:
+    while client.requests_sent == sent:
         await pilot.pause(0.02)
 
 

@@ -66,7 +66,7 @@ async def test_a_demo_opened_while_the_worker_starts(make_app: MakeApp, tiny: Pa
 
 def kill_when_asked(client: Any, pid: int) -> None:
     """SIGKILL the (stopped) worker once the client has sent its request."""
-    while not client._running_id:
+    while not client.busy:
         threading.Event().wait(0.001)
     os.kill(pid, signal.SIGKILL)
 

@@ -1,4 +1,5 @@
-"""Fixtures for the runtime tests: a private data dir, tiny generated models, shared clients."""
+"""Fixtures for the runtime tests: tiny generated models and a shared client (the private data
+directory of every test comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,6 @@ import pytest
 from tutor.runtime.client import ModelClient
 
 from .tiny_gguf import write_tiny_model
-
-
-@pytest.fixture(autouse=True)
-def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test touches the real data directory (harmless alongside the top-level fixture)."""
-    monkeypatch.setenv("LLM_TUTOR_HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture(scope="session")

@@ -70,19 +70,28 @@ def test_default_model_next_token_is_sensible(smol: ModelClient) -> None:
     assert " Paris" in [c.token.text for c in dist.top[:5]]
 
 
-def test_long_prompt_evaluation_cancels_within_100ms(smol: ModelClient) -> None:
-    stamps: dict[str, float] = {}
+def test_long_prompt_evaluation_is_cancelled_mid_way(smol: ModelClient) -> None:
+    """A cancel stops llama.cpp's prompt evaluation part way (the abort callback), not after
+    it: the cancelled call ends in less than half the time the whole evaluation takes, measured
+    in the same test (a functional bound that holds on a loaded machine; the latency itself
+    is a figure printed by benchmarks/bench_cancel.py)."""
+    prompt = "word " * 500  # long enough to take a while, short enough for a test
+    started = time.perf_counter()
+    smol.next_token(prompt)
+    whole = time.perf_counter() - started
 
-    def cancel_soon() -> None:
-        time.sleep(0.3)
-        stamps["cancel"] = time.perf_counter()
+    def cancel_once_running() -> None:
+        while not smol.busy:
+            threading.Event().wait(0.001)
+        threading.Event().wait(whole / 4)  # a quarter of the way in, about
         smol.cancel()
 
-    thread = threading.Thread(target=cancel_soon)
+    thread = threading.Thread(target=cancel_once_running)
+    started = time.perf_counter()
     thread.start()
     with pytest.raises(CancelledError):
-        smol.next_token("word " * 1900)
-    elapsed = time.perf_counter() - stamps["cancel"]
+        smol.next_token(prompt)
+    cancelled = time.perf_counter() - started
     thread.join()
-    assert elapsed < 0.1
+    assert cancelled < whole / 2
     assert smol.next_token("Hello").logits.shape == (49152,)  # usable straight away

@@ -15,7 +15,7 @@ Embedding representations (measured on SmolLM2-135M-Instruct, see docs/inside.md
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -267,15 +267,3 @@ class InsideViews:
             f"hidden state after layer {self.phrase_layer} of {self.n_layers}, mean over tokens, "
             f"minus a {len(REFERENCE_TEXTS)}-text reference mean"
         )
-
-
-def extra_handlers(engine: Engine, args: dict[str, Any]) -> dict[str, Any]:
-    """The worker's dispatch entries for these operations (see tutor.runtime.worker)."""
-    return {
-        "attention_view": lambda: engine.inside().attention(args["prompt"]),
-        "qk": lambda: engine.inside().qk(args["prompt"], args.get("ids")),
-        "lens": lambda: engine.inside().lens(args["prompt"], args.get("top_n", 5)),
-        "embeddings": lambda: engine.inside().embeddings(
-            args["texts"], args.get("representation", "auto")
-        ),
-    }

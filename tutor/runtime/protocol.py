@@ -10,6 +10,7 @@ loop read (see :mod:`tutor.runtime.client` and :mod:`tutor.runtime.worker`).
 from __future__ import annotations
 
 import io
+import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,30 +23,49 @@ CPU time on a 2-core machine; 20 updates a second still animates smoothly. The f
 a stream is always sent at once."""
 
 
-@dataclass(frozen=True)
-class WorkerConfig:
-    """How the worker should load and run a model."""
+def default_threads() -> int:
+    """Threads for llama.cpp: the cores this process may use, at most 4."""
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(4, os.cpu_count() or 1))
 
-    model_path: Path
-    log_path: Path
+
+@dataclass(frozen=True, kw_only=True)
+class RuntimeOptions:
+    """How to run a model, with the defaults written once (``ModelClient`` takes each one as a
+    keyword argument defaulting to the value here)."""
+
     n_ctx: int = 2048
-    n_threads: int = 2
+    n_threads: int = field(default_factory=default_threads)
     n_batch: int = 512
     n_ubatch: int = 512
     attention_max_tokens: int = 256
     attention_ubatch: int = 64
     embed_max_tokens: int = 512
-    sha256: str | None = None  # known hash (e.g. from a wheel RECORD); else computed
     log_level: str = "INFO"
+
+
+DEFAULTS = RuntimeOptions()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerConfig(RuntimeOptions):
+    """How the worker should load and run a model: which file, where to log, and the options."""
+
+    model_path: Path
+    log_path: Path
+    sha256: str | None = None  # known hash (e.g. from a wheel RECORD); else computed
 
 
 @dataclass(frozen=True)
 class Request:
-    """One operation for the worker."""
+    """One operation for the worker: ``op`` is an :class:`tutor.runtime.ops.Op` name and
+    ``args`` an instance of that op's argument type."""
 
     id: int
     op: str
-    args: dict[str, Any] = field(default_factory=dict)
+    args: Any = None
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,32 @@ import sys
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from tutor.runtime import ops
 from tutor.runtime.errors import ModelRuntimeError
-from tutor.runtime.inside import extra_handlers
+from tutor.runtime.ops import Op
 from tutor.runtime.protocol import STREAM_INTERVAL, ErrorPayload, Reply, Request, WorkerConfig
+
+if TYPE_CHECKING:  # the engine (and llama_cpp) load with the first request, after logging is set
+    import numpy as np
+
+    from tutor.runtime.engine import Engine
+    from tutor.runtime.types import (
+        AnswerLogprob,
+        AttentionMaps,
+        EmbeddingSet,
+        GenerationResult,
+        LensGrid,
+        ModelInfo,
+        NextTokenDistribution,
+        PackedAttention,
+        QKCapture,
+        TokenPiece,
+    )
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 log = logging.getLogger("tutor.runtime.worker")
 
@@ -113,7 +134,7 @@ class Server:
                 request: Request = self.conn.recv()
             except (EOFError, OSError):
                 break
-            if request.op == "shutdown":
+            if request.op == ops.SHUTDOWN.name:
                 break
             self.cancel.current = request.id
             self._answer(request)
@@ -135,32 +156,17 @@ class Server:
         stream.flush()
         self.conn.send(reply)
 
-    def _dispatch(self, request: Request, emit: Callable[[Any], None]) -> Any:
-        op, args = request.op, request.args
-        if op == "load":
+    def _dispatch(self, request: Request, emit: Emit) -> Any:
+        op = ops.BY_NAME.get(request.op)
+        if op is None or (op is not ops.LOAD and op.name not in HANDLERS):
+            raise ModelRuntimeError(f"unknown operation {request.op!r}")
+        if not isinstance(request.args, op.args):
+            raise ModelRuntimeError(f"bad arguments for {op.name!r}: {type(request.args).__name__}")
+        if op is ops.LOAD:  # the server's own job: it makes the engine
             return self._load()
         if self.engine is None:
             raise ModelRuntimeError("no model is loaded")
-        eng = self.engine
-        handlers: dict[str, Callable[[], Any]] = {
-            "info": eng.info,
-            "tokenize": lambda: eng.tokenize(
-                args["text"], add_special=args["add_special"], parse_special=args["parse_special"]
-            ),
-            "pieces": lambda: [eng.piece(int(t)) for t in args["ids"]],
-            "render_chat": lambda: eng.render_chat(
-                args["messages"], add_generation_prompt=args["add_generation_prompt"]
-            ),
-            "next_token": lambda: eng.next_token(args["prompt"], args["top_n"]),
-            "generate": lambda: eng.generate(args["prompt"], args["settings"], emit),
-            "attention": lambda: eng.attention(args["prompt"]),
-            "embed": lambda: eng.embed(args["texts"]),
-            "logprob": lambda: _answer_logprob(eng, args["prompt"], args["answer"]),
-        }
-        handlers.update(extra_handlers(eng, args))  # qk, lens, embeddings (tutor.runtime.inside)
-        if op not in handlers:
-            raise ModelRuntimeError(f"unknown operation {op!r}")
-        return handlers[op]()
+        return HANDLERS[op.name](self.engine, request.args, emit)
 
     def _load(self) -> Any:
         from tutor.runtime.engine import Engine
@@ -172,11 +178,91 @@ class Server:
         return self.engine.info()
 
 
-def _answer_logprob(engine: Any, prompt: Any, answer: str) -> Any:
+# -- the handlers: one per operation in tutor.runtime.ops (but load and shutdown, the server's) --
+
+Emit = Callable[[Any], None]
+Handler = Callable[["Engine", A, Emit], R]
+HANDLERS: dict[str, Handler[Any, Any]] = {}
+
+
+def handles(op: Op[A, R]) -> Callable[[Handler[A, R]], Handler[A, R]]:
+    """Register the function answering ``op`` (mypy checks its argument and reply types)."""
+
+    def register(handler: Handler[A, R]) -> Handler[A, R]:
+        HANDLERS[op.name] = handler
+        return handler
+
+    return register
+
+
+@handles(ops.INFO)
+def _info(engine: Engine, args: ops.NoArgs, emit: Emit) -> ModelInfo:
+    return engine.info()
+
+
+@handles(ops.TOKENIZE)
+def _tokenize(engine: Engine, args: ops.TokenizeArgs, emit: Emit) -> list[TokenPiece]:
+    return engine.tokenize(
+        args.text, add_special=args.add_special, parse_special=args.parse_special
+    )
+
+
+@handles(ops.PIECES)
+def _pieces(engine: Engine, args: ops.PiecesArgs, emit: Emit) -> list[TokenPiece]:
+    return [engine.piece(int(t)) for t in args.ids]
+
+
+@handles(ops.RENDER_CHAT)
+def _render_chat(engine: Engine, args: ops.RenderChatArgs, emit: Emit) -> str:
+    return engine.render_chat(args.messages, add_generation_prompt=args.add_generation_prompt)
+
+
+@handles(ops.NEXT_TOKEN)
+def _next_token(engine: Engine, args: ops.NextTokenArgs, emit: Emit) -> NextTokenDistribution:
+    return engine.next_token(args.prompt, args.top_n)
+
+
+@handles(ops.GENERATE)
+def _generate(engine: Engine, args: ops.GenerateArgs, emit: Emit) -> GenerationResult:
+    return engine.generate(args.prompt, args.settings, emit)
+
+
+@handles(ops.ATTENTION)
+def _attention(engine: Engine, args: ops.PromptArgs, emit: Emit) -> AttentionMaps:
+    return engine.attention(args.prompt)
+
+
+@handles(ops.EMBED)
+def _embed(engine: Engine, args: ops.TextsArgs, emit: Emit) -> np.ndarray:
+    return engine.embed(args.texts)
+
+
+@handles(ops.LOGPROB)
+def _logprob(engine: Engine, args: ops.LogprobArgs, emit: Emit) -> AnswerLogprob:
     """log π(answer | prompt), token by token (see tutor.runtime.scoring)."""
     from tutor.runtime.scoring import answer_logprob
 
-    return answer_logprob(engine, prompt, answer)
+    return answer_logprob(engine, args.prompt, args.answer)
+
+
+@handles(ops.ATTENTION_VIEW)
+def _attention_view(engine: Engine, args: ops.PromptArgs, emit: Emit) -> PackedAttention:
+    return engine.inside().attention(args.prompt)
+
+
+@handles(ops.QK)
+def _qk(engine: Engine, args: ops.QKArgs, emit: Emit) -> QKCapture:
+    return engine.inside().qk(args.prompt, args.ids)
+
+
+@handles(ops.LENS)
+def _lens(engine: Engine, args: ops.LensArgs, emit: Emit) -> LensGrid:
+    return engine.inside().lens(args.prompt, args.top_n)
+
+
+@handles(ops.EMBEDDINGS)
+def _embeddings(engine: Engine, args: ops.EmbeddingsArgs, emit: Emit) -> EmbeddingSet:
+    return engine.inside().embeddings(args.texts, args.representation)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
     from tutor.runtime import ModelClient
+    from tutor.runtime.api import ModelClientProtocol
 
 
 READ_ONLY_WARNING = (
@@ -98,10 +99,9 @@ class TutorApp(App[None]):
         self.model_service.close()
         self.store.close()
 
-    def model_client(self) -> ModelClient:
+    def model_client(self) -> ModelClientProtocol:
         """The one model worker the app's screens share (the model service's), made on first use."""
-        client: ModelClient = self.model_service.client
-        return client
+        return self.model_service.client
 
     def _new_client(self) -> ModelClient:
         from tutor.runtime import ModelClient  # numpy and the runtime load on first use

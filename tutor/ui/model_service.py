@@ -4,7 +4,8 @@ Every instrument reaches the model through here, from a thread worker:
 
     result = app.model_service.call(lambda client: client.next_token(prompt))
 
-``call`` cancels whatever call is running (a stale request never holds up a new screen), starts
+``call`` cancels whatever call is running (a stale request never holds up a new screen; the
+client itself also ends a generation left running when the next call starts), starts
 the worker process if it is not running (the first call after a crash starts a fresh one), and
 keeps a ``ServiceStatus`` (loading / ready / failed, with the runtime's own message) that
 screens follow through ``subscribe``. Nothing here touches a widget: listeners are called on the
@@ -17,32 +18,14 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:  # the runtime (and numpy) load with the first model call, not at start-up
+    from tutor.runtime.api import GenerationProtocol, ModelClientProtocol
     from tutor.runtime.types import GenerationSettings, ModelInfo
 
 T = TypeVar("T")
 State = Literal["idle", "loading", "ready", "failed"]
-
-
-class ClientLike(Protocol):
-    """The lifecycle part of the model client the service relies on (the real ``ModelClient``
-    and the tests' fake both have it); operations are reached through ``call``."""
-
-    @property
-    def running(self) -> bool: ...
-
-    @property
-    def model_info(self) -> ModelInfo | None: ...
-
-    def start(self) -> ModelInfo: ...
-
-    def restart(self) -> ModelInfo: ...
-
-    def cancel(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,10 +43,10 @@ Listener = Callable[[ServiceStatus], object]
 class ModelService:
     """One per app. Thread-safe: call it from workers, never from the UI thread."""
 
-    def __init__(self, client_factory: Callable[[], Any]) -> None:
+    def __init__(self, client_factory: Callable[[], ModelClientProtocol]) -> None:
         """``client_factory`` makes the client on first use (``ModelClient(spec)``, or a fake)."""
         self._factory = client_factory
-        self._client: Any = None
+        self._client: ModelClientProtocol | None = None
         self._mutex = threading.Lock()  # guards the fields below, never held during a call
         self._in_call = 0
         self._status = ServiceStatus("idle")
@@ -72,7 +55,7 @@ class ModelService:
     # -- what screens read -----------------------------------------------------------------
 
     @property
-    def client(self) -> Any:
+    def client(self) -> ModelClientProtocol:
         """The one client (created on first use). Prefer ``call``: it cancels and tracks state."""
         with self._mutex:
             if self._client is None:
@@ -96,7 +79,7 @@ class ModelService:
 
     # -- calls (from worker threads) ---------------------------------------------------------
 
-    def call(self, op: Callable[[Any], T]) -> T:
+    def call(self, op: Callable[[ModelClientProtocol], T]) -> T:
         """Run ``op(client)`` after cancelling the running call and starting the model if
         needed. Raises the runtime's ``ModelRuntimeError`` (its message is for the learner)."""
         from tutor.runtime.errors import WorkerCrashedError
@@ -111,7 +94,9 @@ class ModelService:
                 raise
 
     @contextlib.contextmanager
-    def generation(self, prompt: Any, settings: GenerationSettings | None = None) -> Iterator[Any]:
+    def generation(
+        self, prompt: Any, settings: GenerationSettings | None = None
+    ) -> Iterator[GenerationProtocol]:
         """A running generation (iterate it for tokens); cancelled and closed on exit."""
         from tutor.runtime.errors import WorkerCrashedError
 
@@ -125,7 +110,7 @@ class ModelService:
                 self._set(ServiceStatus("failed", str(err)))
                 raise
 
-    def ensure_started(self) -> Any:
+    def ensure_started(self) -> ModelClientProtocol:
         """The client with its model loaded (blocks while it loads); status follows."""
         from tutor.runtime.errors import ModelRuntimeError
 

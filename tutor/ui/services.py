@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tutor.core.pack import Pack
     from tutor.core.progress import ProgressStore
     from tutor.core.settings import Settings
-    from tutor.runtime import ModelClient
+    from tutor.runtime.api import ModelClientProtocol
     from tutor.ui.model_service import ModelService
 
 
@@ -36,7 +36,7 @@ class AppServices(Protocol):
     def settings(self) -> Settings:
         """Theme and other preferences."""
 
-    def model_client(self) -> ModelClient:
+    def model_client(self) -> ModelClientProtocol:
         """The one model worker the app's screens share, created (not started) on first use."""
 
     @property

@@ -108,7 +108,10 @@ class ModelScreen(TutorScreen[None]):
         except ModelRuntimeError as err:
             self.post_message(self.Failed(str(err)))
         else:
-            self.post_message(self.Loaded(info))
+            if info is None:  # the worker stopped again between loading and this line
+                self.post_message(self.Failed("The model worker stopped; press r to restart it."))
+            else:
+                self.post_message(self.Loaded(info))
 
     info: ModelInfo | None = None
 
