@@ -19,6 +19,7 @@ prompt) prints one line on stderr and exits with 2; model errors print one line 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import secrets
 import sys
@@ -42,7 +43,8 @@ MAX_PENALTY = 10.0
 MAX_GENERATE = 1024
 MAX_SEED = 2**32
 DEFAULT_MAX_TOKENS = 64  # as the generation explorer
-DEFAULT_DRAWS = 100  # as the sampler lab's "draw 100"
+DEFAULT_DRAWS = 100
+ALTERNATIVES_WIDTH = 40  # as the sampler lab's "draw 100"
 
 
 class BadInput(Exception):
@@ -166,6 +168,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _guard(handler: Handler) -> Handler:
     """One clear line on stderr and a non-zero exit code, never a traceback."""
 
+    @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
@@ -179,7 +182,6 @@ def _guard(handler: Handler) -> Handler:
             print("interrupted", file=sys.stderr)
             return 130
 
-    run.__doc__ = handler.__doc__
     return run
 
 
@@ -490,7 +492,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"{len(result.tokens)} tokens (finish: {result.finish_reason}), "
         f"{result.tokens_per_second:.0f} tokens/s; settings: {chain.describe()}"
     )
-    print(f"seed {seed}: add --seed {seed} to get the same text again")
+    if chain.temperature == 0:
+        print("temperature 0 (greedy): the same text every time")
+    else:
+        print(f"seed {seed}: add --seed {seed} to get the same text again")
     return 0
 
 
@@ -520,6 +525,17 @@ def _print_token(token: Any, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+def _fitting(items: Sequence[str], width: int) -> str:
+    """As many whole items as fit in ``width`` characters, comma-separated."""
+    shown = ""
+    for item in items:
+        longer = f"{shown}, {item}" if shown else item
+        if len(longer) > width:
+            break
+        shown = longer
+    return shown
+
+
 def _print_steps(tokens: Sequence[Any]) -> None:
     """After the text: each step's token, the model's probability as a bar, the probability it
     was drawn with, and the best alternatives."""
@@ -529,11 +545,14 @@ def _print_steps(tokens: Sequence[Any]) -> None:
         "alternatives"
     )
     for t in tokens:
-        alts = ", ".join(
-            f"{token_label(c.token.text)} {c.prob:.0%}"
-            for c in t.alternatives
-            if c.token.id != t.token.id
-        )[:40]
+        alts = _fitting(
+            [
+                f"{token_label(c.token.text)} {c.prob:.0%}"
+                for c in t.alternatives
+                if c.token.id != t.token.id
+            ],
+            ALTERNATIVES_WIDTH,
+        )
         print(
             f"{t.index:4d} {_label(t.token.text)} {bar(t.prob, BAR_WIDTH)} {t.prob:6.1%} "
             f"{t.sampled_prob:8.1%}  {alts}"
