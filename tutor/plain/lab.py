@@ -419,7 +419,7 @@ def _print_next(
     last = shaped.stages[-1]
     kept = f"{len(last.ids)} of {len(dist.logits)} tokens left; " if reshaped else ""
     print(
-        f"{kept}entropy {entropy_bits(last.probs):.2f} bits; "
+        f"{kept}entropy {entropy_bits(last.probs) + 0.0:.2f} bits; "
         f"the {len(candidates)} shown hold {shown:.1%} of the probability"
     )
 
