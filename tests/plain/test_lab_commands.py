@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +205,25 @@ def test_unknown_model_and_empty_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     code, _, err = run(capsys, "generate", "-", "--model", "no-such-model")
     assert code == 2 and err.startswith("error: the prompt is empty")
+
+
+def test_too_long_prompt_is_bad_input(tiny: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "next", "the " * 3000, "--model", tiny)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: 3002 tokens do not fit in the context of 2048 tokens")
+
+
+def test_a_closed_pipe_stops_quietly(tiny: str) -> None:
+    """``llm-tutor generate ... --json | head -1``: no traceback when the reader goes away."""
+    argv = [sys.executable, "-m", "tutor", "generate", "the cat", "--json", "--model", tiny]
+    proc = subprocess.Popen(
+        [*argv, "--max-tokens", "200"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = json.loads(proc.stdout.readline())
+    proc.stdout.close()  # as `head -1` does after its line
+    err = proc.stderr.read().decode()
+    assert first["index"] == 0 and proc.wait(timeout=60) == 141 and err == ""
 
 
 @pytest.mark.parametrize("command", ["tokens", "next", "generate"])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ import numpy as np
 from tutor.core.sanitize import clean_text
 from tutor.drawing import bar, token_label
 from tutor.explain.sampling import Stage, draw, entropy_bits, sampler_chain, softmax
-from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
 
 Handler = Callable[[argparse.Namespace], int]
 BAD_INPUT = 2
@@ -172,7 +173,7 @@ def _guard(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except BadInput as err:
+        except (BadInput, PromptTooLongError) as err:
             print(f"error: {err}", file=sys.stderr)
             return BAD_INPUT
         except ModelRuntimeError as err:
@@ -181,6 +182,11 @@ def _guard(handler: Handler) -> Handler:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:
+            # The reader went away (`... --json | head -1`): stop quietly, as Unix tools do;
+            # stdout now goes nowhere so Python's final flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
 
     return run
 
