@@ -78,20 +78,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     nxt = subparsers.add_parser(
         "next",
         help="the model's next-token probabilities, optionally reshaped by the sampler chain",
-        description="Show the most likely next tokens after PROMPT. Without sampler options "
-        "the probabilities are the plain softmax; a sampler option reshapes them (penalty, "
-        "top-k, top-p, min-p, temperature, in llama.cpp's order) and the options not given are "
-        "off. --seed also draws tokens from the result.",
+        description="Show the most likely next tokens after PROMPT.\n\n"
+        "Without sampler options the probabilities are the plain softmax. Sampler options\n"
+        "reshape them in llama.cpp's order (penalty, top-k, top-p, min-p, temperature); the\n"
+        "ones not given are off. --seed also draws tokens from the reshaped distribution.",
         epilog='example:\n  llm-tutor next "The capital of France is"\n'
         '  llm-tutor next "The cat sat on the" --temperature 1.5 --top-k 5 --json',
         formatter_class=formatter,
     )
     nxt.add_argument("prompt", metavar="PROMPT", help="the text so far ('-': standard input)")
-    nxt.add_argument("--top", type=int, default=10, help="how many candidates (default 10)")
+    nxt.add_argument(
+        "--top", metavar="N", type=int, default=10, help="how many candidates (default 10)"
+    )
     _sampling_options(nxt, defaults_off=True)
-    nxt.add_argument("--seed", type=int, help="draw tokens from the distribution with this seed")
+    nxt.add_argument(
+        "--seed", metavar="S", type=int, help="draw tokens from the distribution with this seed"
+    )
     nxt.add_argument(
         "--draws",
+        metavar="D",
         type=int,
         default=DEFAULT_DRAWS,
         help=f"how many tokens --seed draws (default {DEFAULT_DRAWS})",
@@ -102,10 +107,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gen = subparsers.add_parser(
         "generate",
         help="generate text token by token, with each token's probability and alternatives",
-        description="Continue PROMPT (or answer it as a chat with --chat), showing each "
-        "token's probability and the model's alternatives. Sampler options not given take "
-        "llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); the seed "
-        "is printed, so a run can be repeated.",
+        description="Continue PROMPT (or answer it as a chat with --chat), showing each\n"
+        "token's probability and the model's alternatives.\n\n"
+        "Sampler options not given take llama.cpp's defaults (temperature 0.8, top-k 40,\n"
+        "top-p 0.95, min-p 0.05). The seed is printed, so a run can be repeated.",
         epilog='example:\n  llm-tutor generate "Once upon a time" --seed 1 --max-tokens 20\n'
         '  llm-tutor generate "What is a token?" --chat --system "Answer in one sentence." '
         "--temperature 0",
@@ -117,48 +122,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     gen.add_argument("--system", metavar="S", help="a system prompt (implies --chat)")
     _sampling_options(gen, defaults_off=False)
-    gen.add_argument("--seed", type=int, help="random seed (default: a fresh one, printed)")
+    gen.add_argument(
+        "--seed", metavar="S", type=int, help="random seed (default: a fresh one, printed)"
+    )
     gen.add_argument(
         "--max-tokens",
+        metavar="N",
         type=int,
         default=DEFAULT_MAX_TOKENS,
         help=f"stop after this many tokens (default {DEFAULT_MAX_TOKENS})",
     )
-    gen.add_argument("--top", type=int, default=5, help="alternatives shown per token (default 5)")
+    gen.add_argument(
+        "--top", metavar="N", type=int, default=5, help="alternatives per token (default 5)"
+    )
     _common(gen)
     gen.set_defaults(func=_guard(cmd_generate))
 
 
 def _sampling_options(parser: argparse.ArgumentParser, *, defaults_off: bool) -> None:
     """The sampler chain's five settings, with llama.cpp's meaning (None: not given)."""
-    when = "off" if defaults_off else "default"
-    parser.add_argument(
-        "--temperature",
-        type=float,
-        help=f"0 = greedy, <1 sharpens, >1 flattens ({when}: {1 if defaults_off else 0.8})",
-    )
-    parser.add_argument(
-        "--top-k",
-        type=int,
-        help=f"keep the K most likely tokens, 0 = off ({when}: {0 if defaults_off else 40})",
-    )
-    parser.add_argument(
-        "--top-p",
-        type=float,
-        help=f"keep the best tokens until their mass reaches P ({when}: "
-        f"{1 if defaults_off else 0.95})",
-    )
-    parser.add_argument(
-        "--min-p",
-        type=float,
-        help=f"drop tokens below M × the best one's probability ({when}: "
-        f"{0 if defaults_off else 0.05})",
-    )
-    parser.add_argument(
-        "--repeat-penalty",
-        type=float,
-        help="make the last 64 tokens (prompt included) less likely, 1 = off (default 1)",
-    )
+    chain = OFF if defaults_off else LLAMA_DEFAULTS
+
+    def unset(value: float, off: float) -> str:
+        return "if not given: off" if value == off else f"if not given: {value:g}"
+
+    options = (
+        ("--temperature", "T", float, "0 = greedy, below 1 sharpens, above 1 flattens",
+         chain.temperature, -1.0),
+        ("--top-k", "K", int, "keep the K most likely tokens; 0 = off", chain.top_k, 0),
+        ("--top-p", "P", float, "keep the best tokens until they hold P of the probability; "
+         "1 = off", chain.top_p, 1.0),
+        ("--min-p", "M", float, "drop tokens less likely than M × the best one; 0 = off",
+         chain.min_p, 0.0),
+        ("--repeat-penalty", "R", float, "make the last 64 tokens (prompt included) less "
+         "likely; 1 = off", chain.repeat_penalty, 1.0),
+    )  # fmt: skip
+    for flag, metavar, kind, what, value, off in options:
+        parser.add_argument(flag, metavar=metavar, type=kind, help=f"{what} ({unset(value, off)})")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
