@@ -76,6 +76,8 @@ def test_tokens_json_shape_and_bytes(tiny: str, capsys: pytest.CaptureFixture[st
     assert [p["text"] for p in pieces[1:]] == [" the", " cat", "\n"]
     assert pieces[-1]["byte_fallback"] and pieces[-1]["bytes"] == "0a"
     assert b"".join(bytes.fromhex(p["bytes"]) for p in pieces[1:]) == b" the cat\n"
+    control = run_json(capsys, "tokens", "<|im_start|>", "--parse-special", "--model", tiny)
+    assert [(p["text"], p["special"]) for p in control] == [("<s>", True), ("<|im_start|>", True)]
 
 
 def test_tokens_reads_stdin_and_prints_spans(
