@@ -294,3 +294,25 @@ def test_generate_seed_repeats_on_default_model(capsys: pytest.CaptureFixture[st
     second = generate_lines(capsys, *argv)[-1]
     assert first["text"] == second["text"] and first["generated_tokens"] >= 1
     assert first["text"].strip()  # real words, not nothing
+
+
+@pytest.mark.default_model
+@pytest.mark.skipif(not HAVE_DEFAULT, reason="the default model is not installed")
+def test_read_commands_write_what_the_lessons_promise(capsys: pytest.CaptureFixture[str]) -> None:
+    """A generation demo's and a chat demo's (with a system prompt) printed commands, run
+    greedily as the lessons say ("at temperature 0 ..."), write what ``expect_text`` promises.
+    (``pack check --live`` checks every block; this checks that the commands feed the model
+    the same input: two demos, as each run loads the model.)"""
+    demos = [
+        d.spec for lesson in load_pack(paths.builtin_course_dir()).lessons for d in lesson.demos
+    ]
+    promised = [s for s in demos if s.expect_text and s.temperature is None]
+    plain = next(s for s in promised if s.kind == "generation" and not s.system)
+    chat = next(s for s in promised if s.kind == "prompting" and s.system)
+    for spec in (plain, chat):
+        assert spec.expect_text is not None
+        _command, *rest = plain_command(spec)[1:]
+        limit = [] if spec.max_tokens is not None else ["--max-tokens", "24"]
+        summary = generate_lines(capsys, "--temperature", "0", *limit, *rest)[-1]
+        assert summary["chat"] is (spec is chat)
+        assert summary["text"].lstrip().startswith(spec.expect_text.lstrip()), spec.prompt
