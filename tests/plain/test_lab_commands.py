@@ -170,7 +170,7 @@ def test_generate_chat_from_stdin(
         capsys, "generate", "the cat", "--max-tokens", "3", "--seed", "9", "--model", tiny
     )
     assert code == 0 and out.rstrip().endswith("seed 9: add --seed 9 to get the same text again")
-    assert "model probability" in out and "█" in out
+    assert "model p" in out and "█" in out
 
 
 # -- bad input and help ------------------------------------------------------------------------

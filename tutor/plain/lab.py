@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import secrets
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -44,8 +45,9 @@ MAX_PENALTY = 10.0
 MAX_GENERATE = 1024
 MAX_SEED = 2**32
 DEFAULT_MAX_TOKENS = 64  # as the generation explorer
-DEFAULT_DRAWS = 100
-ALTERNATIVES_WIDTH = 40  # as the sampler lab's "draw 100"
+DEFAULT_DRAWS = 100  # as the sampler lab's "draw 100"
+STEP_BAR_WIDTH = 12  # narrower than next's bars: the alternatives share the line
+MIN_ALTERNATIVES_WIDTH = 20
 
 
 class BadInput(Exception):
@@ -496,8 +498,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     _print_steps(result.tokens)
     print(
         f"{len(result.tokens)} tokens (finish: {result.finish_reason}), "
-        f"{result.tokens_per_second:.0f} tokens/s; settings: {chain.describe()}"
+        f"{result.tokens_per_second:.0f} tokens/s"
     )
+    print(f"settings: {chain.describe()}")
     if chain.temperature == 0:
         print("temperature 0 (greedy): the same text every time")
     else:
@@ -544,10 +547,12 @@ def _fitting(items: Sequence[str], width: int) -> str:
 
 def _print_steps(tokens: Sequence[Any]) -> None:
     """After the text: each step's token, the model's probability as a bar, the probability it
-    was drawn with, and the best alternatives."""
+    was drawn with, and as many of the best alternatives as fit the terminal's width."""
+    fixed = 4 + 1 + LABEL_WIDTH + 1 + STEP_BAR_WIDTH + 8 + 9 + 2  # the columns before them
+    room = max(MIN_ALTERNATIVES_WIDTH, shutil.get_terminal_size().columns - 1 - fixed)
     print("\n")
     print(
-        f"{'step':>4} {'token':<{LABEL_WIDTH}} {'model probability':<{BAR_WIDTH + 7}} drawn at  "
+        f"{'step':>4} {_label('token')} {'model p':<{STEP_BAR_WIDTH + 7}} {'drawn p':>8}  "
         "alternatives"
     )
     for t in tokens:
@@ -557,9 +562,9 @@ def _print_steps(tokens: Sequence[Any]) -> None:
                 for c in t.alternatives
                 if c.token.id != t.token.id
             ],
-            ALTERNATIVES_WIDTH,
+            room,
         )
         print(
-            f"{t.index:4d} {_label(t.token.text)} {bar(t.prob, BAR_WIDTH)} {t.prob:6.1%} "
-            f"{t.sampled_prob:8.1%}  {alts}"
+            f"{t.index:4d} {_label(t.token.text)} {bar(t.prob, STEP_BAR_WIDTH)} {t.prob:6.1%} "
+            f"{t.sampled_prob:8.1%}  {alts}".rstrip()
         )
