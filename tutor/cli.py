@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
-from tutor.plain import check, doctor, inside, packs, prefs, progress, quiz, read
+from tutor.plain import check, doctor, inside, lab, packs, prefs, progress, quiz, read
 from tutor.plain.common import say, version
 from tutor.runtime import cli as runtime_cli
 
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     prefs.register(sub)
     runtime_cli.register(sub)
     inside.register(sub)
+    lab.register(sub)
     return parser
 
 

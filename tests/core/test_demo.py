@@ -139,6 +139,15 @@ def test_control_characters_in_author_text_become_visible() -> None:
             "llm-tutor generate Hi --chat --system 'Be kind.'",
         ),
         ('kind = "prompting"\nprompt = "Hi"', "llm-tutor generate Hi --chat"),
+        (
+            'kind = "generation"\nprompt = "Once"\ntemperature = 0.0\nseed = 3\nmax_tokens = 20',
+            "llm-tutor generate Once --temperature 0 --seed 3 --max-tokens 20",
+        ),
+        ('kind = "next-token"\nprompt = "-5 is"', "llm-tutor next -- '-5 is'"),
+        (
+            'kind = "prompting"\nprompt = "Hi"\nsystem = "-be brief"',
+            "llm-tutor generate Hi --chat '--system=-be brief'",
+        ),
         ('kind = "attention"\nprompt = "it was"', "llm-tutor attention 'it was'"),
         ('kind = "embeddings"\nitems = ["cat", "big dog"]', "llm-tutor embed cat 'big dog'"),
         ('kind = "embeddings"\nprompt = "cat, dog, car"', "llm-tutor embed cat dog car"),

@@ -182,22 +182,32 @@ def plain_command(spec: DemoSpec) -> list[str]:
     terminal. :func:`shell_command` gives the same, quoted, to show or paste into a shell."""
     prompt = spec.prompt
     if spec.kind == "tokens":
-        return ["llm-tutor", "tokens", prompt]
+        return _line("tokens", prompt)
     if spec.kind == "next-token":
-        return ["llm-tutor", "next", prompt]
+        return _line("next", prompt)
     if spec.kind == "sampling":
-        return ["llm-tutor", "next", prompt, *_sampling_flags(spec)]
+        return _line("next", prompt, _sampling_flags(spec))
     if spec.kind in ("generation", "prompting"):
         chat = ["--chat"] if spec.kind == "prompting" or spec.system else []
-        system = ["--system", spec.system] if spec.system else []
-        return ["llm-tutor", "generate", prompt, *chat, *system]
+        system = [f"--system={spec.system}"] if spec.system.startswith("-") else []
+        system = system or (["--system", spec.system] if spec.system else [])
+        limit = ["--max-tokens", str(spec.max_tokens)] if spec.max_tokens is not None else []
+        return _line("generate", prompt, [*chat, *system, *_sampling_flags(spec), *limit])
     if spec.kind == "attention":
-        return ["llm-tutor", "attention", prompt]
+        return _line("attention", prompt)
     if spec.kind == "embeddings":
         return ["llm-tutor", "embed", *_embedding_items(spec)]
     if spec.kind == "lens":
-        return ["llm-tutor", "lens", prompt]
+        return _line("lens", prompt)
     return ["llm-tutor", "prefs", "train"]  # rlhf
+
+
+def _line(command: str, prompt: str, flags: list[str] | None = None) -> list[str]:
+    """``llm-tutor COMMAND PROMPT FLAGS``; a prompt that starts with '-' goes last, after
+    ``--``, so it is never read as an option."""
+    if prompt.startswith("-"):
+        return ["llm-tutor", command, *(flags or []), "--", prompt]
+    return ["llm-tutor", command, prompt, *(flags or [])]
 
 
 def shell_command(spec: DemoSpec) -> str:
