@@ -10,8 +10,12 @@ before the views that need a fresh evaluation, reused by a chat's next turn); an
 Faster chat turns: the generation slot remembers which token ids its KV cache holds. A new
 generation whose prompt starts with the same ids (the next turn of a chat re-sends the whole
 conversation) keeps that common prefix and evaluates only the tokens after it; anything else
-clears the cache as before. ``LLM_TUTOR_KV_REUSE=0`` in the worker's environment turns the
-reuse off (the chat benchmark compares both).
+clears the cache as before. Only prompt tokens count as cached, not the answer's: a token
+decoded alone gets keys and values a little different (last bits) from the same token
+decoded in a batch, enough to flip a near-tie in a later greedy choice. The last answer is
+evaluated again with the new question, so a reused turn gives bit for bit the text a fresh
+evaluation gives (checked by tests/runtime/test_kv_reuse.py). ``LLM_TUTOR_KV_REUSE=0`` in
+the worker's environment turns the reuse off (the chat benchmark compares both).
 
 Three contexts share the model weights: one for tokens and generation (created at load), one
 with the attention callback, and one for mean-pooled embeddings (both created on first use).
@@ -543,7 +547,8 @@ class _GenerationRun:
                 return "stop"
             if i + 1 < max_new:
                 try:
-                    eng._decode_gen([step.token], len(self.history) - 1)
+                    # not remembered as cached: see "Faster chat turns" in the module docstring
+                    eng._decode(eng.gen, [step.token], len(self.history) - 1)
                 except CancelledError:
                     return "cancelled"
         return "length"
