@@ -3,8 +3,19 @@
 It uses llama-cpp-python's low-level bindings (pinned to 0.3.36: the ctypes structures change
 between releases) rather than the ``Llama`` class, for four reasons: the eval callback for
 attention must be in the context parameters; logits are read with ``llama_get_logits_ith``
-(``Llama.scores`` is stale without ``logits_all``); the cache is cleared before every operation so
-a repeated prompt is evaluated again; and ``Llama(verbose=False)`` redirects fds 1 and 2.
+(``Llama.scores`` is stale without ``logits_all``); the KV cache is handled explicitly (cleared
+before the views that need a fresh evaluation, reused by a chat's next turn); and
+``Llama(verbose=False)`` redirects fds 1 and 2.
+
+Faster chat turns: the generation slot remembers which token ids its KV cache holds. A new
+generation whose prompt starts with the same ids (the next turn of a chat re-sends the whole
+conversation) keeps that common prefix and evaluates only the tokens after it; anything else
+clears the cache as before. Only prompt tokens count as cached, not the answer's: a token
+decoded alone gets keys and values a little different (last bits) from the same token
+decoded in a batch, enough to flip a near-tie in a later greedy choice. The last answer is
+evaluated again with the new question, so a reused turn gives bit for bit the text a fresh
+evaluation gives (checked by tests/runtime/test_kv_reuse.py). ``LLM_TUTOR_KV_REUSE=0`` in
+the worker's environment turns the reuse off (the chat benchmark compares both).
 
 Three contexts share the model weights: one for tokens and generation (created at load), one
 with the attention callback, and one for mean-pooled embeddings (both created on first use).
@@ -14,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -57,6 +69,17 @@ _NO_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer
 FLASH_ATTN_DISABLED = 0  # LLAMA_FLASH_ATTN_TYPE_DISABLED; AUTO turns it on and hides attention
 DECODE_ABORTED = 2  # llama_decode's return value when the abort callback fired
 Prompt = str | ChatMessages | list[int]  # a list of ints: token ids, used exactly as given
+KV_REUSE_ENV = "LLM_TUTOR_KV_REUSE"  # "0": every generation evaluates its whole prompt
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading token ids ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 @dataclass
@@ -87,6 +110,10 @@ class Engine:
         self.vocab = llama_cpp.llama_model_get_vocab(self.model)
         self.n_vocab = int(llama_cpp.llama_vocab_n_tokens(self.vocab))
         self.gen = self._new_slot(config.n_ctx, config.n_batch, config.n_ubatch)
+        # The ids whose keys and values sit in ``gen``'s cache at positions 0.., or None when
+        # unknown (a decode was cut short); only generation keeps this up to date.
+        self.gen_cached: list[int] | None = []
+        self.reuse_prefix = os.environ.get(KV_REUSE_ENV, "1") != "0"
         self._attn: tuple[_Slot, AttentionCapture] | None = None
         self._embed: _Slot | None = None
         self._inside: InsideViews | None = None
@@ -292,6 +319,37 @@ class Engine:
     def _clear(self, slot: _Slot) -> None:
         """Forget everything in the context's KV cache, so nothing is reused from before."""
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(slot.ctx), True)
+        if slot is self.gen:
+            self.gen_cached = []  # whoever decodes next (scoring, next-token) is not tracked
+
+    def _reuse_gen(self, ids: Sequence[int]) -> int:
+        """Prepare ``gen`` for a generation from ``ids``; returns how many leading ids are
+        already in its cache and need no evaluation (0 when the cache was cleared).
+
+        The kept prefix is the longest one ``ids`` shares with the cached ids, minus at least
+        its last token: the logits that start the answer come from evaluating something. Cells
+        after the prefix (an earlier answer, a prompt that diverges mid-way) are removed. A
+        cache that cannot drop them (or has already dropped old cells, as a sliding-window
+        cache does) is cleared instead, as is every cache when reuse is off."""
+        cached = self.gen_cached
+        keep = common_prefix(cached, ids) if cached and self.reuse_prefix else 0
+        keep = min(keep, len(ids) - 1)
+        mem = llama_cpp.llama_get_memory(self.gen.ctx)
+        whole = keep > 0 and int(llama_cpp.llama_memory_seq_pos_min(mem, 0)) == 0
+        if whole and llama_cpp.llama_memory_seq_rm(mem, 0, keep, -1):  # positions keep.. go
+            self.gen_cached = list(ids[:keep])
+            return keep
+        self._clear(self.gen)
+        return 0
+
+    def _decode_gen(self, tokens: Sequence[int], start: int) -> None:
+        """Evaluate ``tokens`` at positions start.. in ``gen`` and remember them as cached
+        (``start`` must be the number of ids cached so far)."""
+        cached, self.gen_cached = self.gen_cached, None  # unknown until the decode succeeds
+        self._decode(self.gen, tokens, start)
+        if cached is not None and len(cached) == start:
+            cached.extend(tokens)
+            self.gen_cached = cached
 
     def _decode(
         self, slot: _Slot, tokens: Sequence[int], start: int, *, all_outputs: bool = False
@@ -373,11 +431,11 @@ class Engine:
                 f"the prompt has {len(ids)} tokens; the context holds {self.gen.n_ctx}"
             )
         t0 = time.perf_counter()
-        self._clear(self.gen)
+        kept = self._reuse_gen(ids)  # a chat's next turn: only the new tokens are evaluated
         run = _GenerationRun(self, settings, ids)
         finish: FinishReason = "cancelled"
         try:
-            self._decode(self.gen, ids, 0)
+            self._decode_gen(ids[kept:], kept)
         except CancelledError:
             t1 = time.perf_counter()
         else:
@@ -489,6 +547,7 @@ class _GenerationRun:
                 return "stop"
             if i + 1 < max_new:
                 try:
+                    # not remembered as cached: see "Faster chat turns" in the module docstring
                     eng._decode(eng.gen, [step.token], len(self.history) - 1)
                 except CancelledError:
                     return "cancelled"

@@ -76,7 +76,7 @@ INSTRUMENTS: dict[str, Instrument] = {
             "prompting",
             "Prompt playground",
             "Chat: system prompt, chat template, A/B",
-            None,
+            "tutor.ui.lab.playground:PlaygroundScreen",
         ),
         Instrument(
             "attention",
