@@ -54,7 +54,8 @@ class PackPickerScreen(TutorScreen[InstalledPack | None]):
         yield Static(
             Text.assemble(
                 ("Which course would you like to open?\n", "bold"),
-                ("Your progress is kept for each one separately.", "dim"),
+                ("Your progress is kept for each one separately. ", "dim"),
+                ("↑ ↓ choose · enter open", "dim"),
             ),
             id="picker-intro",
         )
