@@ -90,10 +90,10 @@ class QuizScreen(TutorScreen[None]):
         await self.show_question()
 
     async def pack_reloaded(self, reload: Reload) -> None:
-        """``--watch``: this quiz's file was saved: ask the same question again, as it now reads.
-
-        Answers already given stay given; a quiz that no longer loads keeps the old questions
-        (the problems panel says why).
+        """``--watch``: this quiz's file was saved: the question on screen is redrawn as it now
+        reads (only if it changed: a pick in progress is kept otherwise), later ones come from
+        the new file. Answers already given stay given; a quiz that no longer loads keeps the
+        old questions (the problems panel says why).
         """
         if self.lesson is None or self.session is None or self.state == "summary":
             return
@@ -104,11 +104,15 @@ class QuizScreen(TutorScreen[None]):
             fresh = self._new_session()
         except (PackError, KeyError):
             return
-        place = len(self.session.results) - (1 if self.state == "feedback" else 0)
-        place = min(place, len(fresh.items) - 1)
-        if place < 0:
+        answered = self.session.results
+        place = len(answered) - (1 if self.state == "feedback" else 0)  # the question on screen
+        if place >= len(fresh.items):
+            return  # the quiz got shorter than where the learner is: keep the old one
+        if fresh.items[place].question == self.session.items[place].question:
+            fresh.results = list(answered)  # same question: swap quietly, keep the pick
+            self.session = fresh
             return
-        fresh.results = list(self.session.results[:place])
+        fresh.results = list(answered[:place])
         self.session = fresh
         await self.show_question()
 
