@@ -93,6 +93,7 @@ def build_pack(root: Path, out: Path | None = None) -> Path:
         f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(root).as_posix()}\n"
         for f in files
     )
+    target.parent.mkdir(parents=True, exist_ok=True)  # `-o dist/` may name a new folder
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in [(MANIFEST, manifest.encode()), *_contents(root, files)]:
