@@ -26,7 +26,7 @@ def run_app(args: argparse.Namespace) -> int:
     from tutor.app import create_app
     from tutor.core.pack_archive import resolve_pack
 
-    create_app(resolve_pack(args.pack) if args.pack else None).run()
+    create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch).run()
     return 0
 
 
@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--pack",
         metavar="PATH|ID",
         help="open a lesson pack (a folder, or the id of an installed pack) instead of the course",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload a lesson or quiz when its file is saved, showing its problems in the app",
     )
     parser.set_defaults(func=run_app)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")

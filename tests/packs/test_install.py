@@ -158,6 +158,12 @@ def test_build_names_the_zip_by_id_and_version(pack: Path, tmp_path: Path) -> No
     assert built.name.startswith("shared-pack-") and built.name.endswith("-0.1.0.zip")
 
 
+def test_build_into_a_folder_not_made_yet(pack: Path, tmp_path: Path) -> None:
+    """`pack build DIR -o dist/` creates dist/ (it used to end in a traceback)."""
+    built = build_pack(pack, tmp_path / "dist")
+    assert built.parent == tmp_path / "dist" and built.suffix == ".zip"
+
+
 def test_install_upgrade_downgrade_and_id_clash(pack: Path, tmp_path: Path) -> None:
     installed, replaced = install_pack(build_pack(pack, tmp_path))
     assert replaced is None and find_installed(installed.id) == packs_dir() / installed.id

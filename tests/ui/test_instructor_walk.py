@@ -8,10 +8,44 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.conftest import RecordingApp
 from tests.ui.driving import answer_anything
+from tests.ui.watching import rewrite, wait_until
+from tutor.app import create_app
 from tutor.cli import main
+from tutor.core import paths
 from tutor.core.pack_archive import find_installed
+from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.quiz import QuizScreen
+
+LESSON = "lessons/01-getting-started.md"
+QUIZ = "quizzes/01-getting-started.toml"
+FIRST_PROMPT = "What does a language model predict at each step?"
+
+
+async def edit_under_watch(pack: Path) -> None:
+    """``llm-tutor --pack DIR --watch``: the instructor saves the lesson and the quiz while
+    each is open in the app, and sees the change in place."""
+    app = create_app(pack, paths.database_file(), RecordingApp, watch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.navigate("lesson", slug="getting-started")
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson")
+        lesson = app.screen
+        rewrite(pack / LESSON, "# Getting started", "# Getting started today")
+        await wait_until(pilot, lambda: "today" in lesson.markdown, "the lesson reloads")
+        app.navigate("quiz", slug="getting-started")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuizScreen), "the quiz")
+        quiz = app.screen
+        assert isinstance(quiz, QuizScreen)
+        await wait_until(pilot, lambda: quiz.session is not None, "the first question")
+        rewrite(pack / QUIZ, FIRST_PROMPT, "What does a model predict, one step at a time?")
+        await wait_until(
+            pilot,
+            lambda: "one step at a time" in quiz.session.current.question.prompt,  # type: ignore[union-attr]
+            "the question reloads",
+        )
+        prompt = str(quiz.query_one("#prompt").source)  # type: ignore[attr-defined]
+        assert "one step at a time" in prompt and app.screen is quiz
 
 
 async def test_new_check_build_install_take_export_report(
@@ -21,8 +55,8 @@ async def test_new_check_build_install_take_export_report(
     monkeypatch.setenv("LLM_TUTOR_HOME", str(instructor))
     pack = tmp_path / "pack"
     assert main(["pack", "new", str(pack), "--title", "Class pack"]) == 0
-    lesson = pack / "lessons" / "01-getting-started.md"
-    lesson.write_text(lesson.read_text().replace("# Getting started", "# Getting started today"))
+    await edit_under_watch(pack)
+    lesson = pack / LESSON
     assert main(["pack", "check", str(pack)]) == 0
     assert main(["pack", "build", str(pack), "-o", str(tmp_path)]) == 0
     (archive,) = tmp_path.glob("class-pack-*.zip")
@@ -32,9 +66,6 @@ async def test_new_check_build_install_take_export_report(
     pack_id = archive.name.removesuffix("-0.1.0.zip")
     installed = find_installed(pack_id)
     assert installed is not None and "today" in (installed / lesson.relative_to(pack)).read_text()
-
-    from tests.ui.conftest import RecordingApp
-    from tutor.app import create_app
 
     app = create_app(installed, None, RecordingApp)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -135,3 +135,32 @@ def test_background_error(
             await pilot.pause()
 
     assert snap_compare(make_app(), run_before=fail)
+
+
+def test_pack_picker(snap_compare: SnapCompare, make_app: MakeApp, tmp_path: Path) -> None:
+    """Which course to open: the built-in course first ('built-in', 0/14), then 'Attention
+    [b]not bold[/b] pack' (markup shown literally) and 'Zebra pack', each 'v0.1.0 0/1 lessons
+    done'; the first row highlighted, enter / ctrl+q in the footer."""
+    from tests.ui.installing import install_packs
+
+    install_packs(tmp_path)
+    assert snap_compare(make_app(None))
+
+
+def test_pack_problems(snap_compare: SnapCompare, make_app: MakeApp, tmp_path: Path) -> None:
+    """--watch after a bad save, over the dimmed outline: '2 problems in the pack', then
+    'quizzes/01-getting-started.toml:5: ...' (type 'singel') and the unknown key '[b]x[/b]'
+    shown literally, each with file:line; 'escape: dismiss' and the footer key."""
+    from tutor.core.authoring import new_pack
+    from tutor.core.pack_watch import reload_pack
+
+    pack = new_pack(tmp_path / "pack", "Watched pack")
+    quiz = pack / "quizzes" / "01-getting-started.toml"
+    text = quiz.read_text().replace('type = "single"', 'type = "singel"', 1)
+    quiz.write_text(text.replace('type = "multiple"', 'type = "multiple"\n"[b]x[/b]" = 1', 1))
+
+    async def show(pilot: Pilot[None]) -> None:
+        pilot.app.navigate("pack_problems", reload=reload_pack(pack))  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=show)

@@ -58,6 +58,7 @@ class InstalledPack:
     title: str
     version: str
     folder: Path
+    lessons: int = 0
 
 
 def packs_dir() -> Path:
@@ -92,6 +93,7 @@ def build_pack(root: Path, out: Path | None = None) -> Path:
         f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(root).as_posix()}\n"
         for f in files
     )
+    target.parent.mkdir(parents=True, exist_ok=True)  # `-o dist/` may name a new folder
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in [(MANIFEST, manifest.encode()), *_contents(root, files)]:
@@ -305,7 +307,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def _installed(pack: Pack) -> InstalledPack:
-    return InstalledPack(pack.id, pack.title, pack.version, pack.root)
+    return InstalledPack(pack.id, pack.title, pack.version, pack.root, len(pack.lessons))
 
 
 def installed_packs() -> list[InstalledPack]:
@@ -320,6 +322,14 @@ def installed_packs() -> list[InstalledPack]:
         except PackError:
             continue
     return found
+
+
+def pack_choices(builtin: Pack) -> list[InstalledPack]:
+    """What the app's pack picker offers: the built-in course first, then installed packs by
+    title (a pack claiming the course's own id is left out: progress is keyed by id)."""
+    others = [p for p in installed_packs() if p.id != builtin.id]
+    others.sort(key=lambda p: (p.title.casefold(), p.id))
+    return [_installed(builtin), *others]
 
 
 def find_installed(pack_id: str) -> Path | None:

@@ -18,14 +18,18 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tutor.core import paths
+from tutor.core.errors import PackError
 from tutor.core.pack import Pack, load_pack
+from tutor.core.pack_archive import InstalledPack, pack_choices
 from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
 from tutor.ui.model_service import ModelService
+from tutor.ui.pack_watch import PackReloaded, PackWatchService, ReloadAware
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
+    from tutor.core.pack_watch import Reload
     from tutor.runtime import ModelClient
     from tutor.runtime.api import ModelClientProtocol
 
@@ -55,6 +59,9 @@ class TutorApp(App[None]):
         settings: Settings,
         notices: list[str],
         model: str | None = None,
+        *,
+        watch: bool = False,
+        choices: list[InstalledPack] | None = None,
     ) -> None:
         super().__init__()
         self.pack = pack
@@ -64,12 +71,18 @@ class TutorApp(App[None]):
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
         self.model_service = ModelService(self._new_client)
+        self.watch_pack = watch  # --watch: reload pack files when they are saved
+        self.pack_watch: PackWatchService | None = None
+        self.choices = choices or []  # more than one: a pack picker opens first
         # A write that fails later (a full disk) is said once, as the opening notices are.
         store.on_warning = lambda text: safe.notify(self, text, severity="warning", timeout=20)
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
-        self.navigate("outline")
+        if len(self.choices) > 1:
+            self.navigate("pack_picker", choices=self.choices, on_result=self._pack_chosen)
+        else:
+            self._start_pack()
         for notice in self.notices:
             safe.notify(self, notice, severity="warning", timeout=20)
         self._warn_if_read_only()
@@ -96,6 +109,8 @@ class TutorApp(App[None]):
         safe.notify(self, READ_ONLY_WARNING, severity="warning", timeout=30)
 
     def on_unmount(self) -> None:
+        if self.pack_watch is not None:
+            self.pack_watch.stop()
         self.model_service.close()
         self.store.close()
 
@@ -153,6 +168,52 @@ class TutorApp(App[None]):
 
         self.navigate("confirm_open", url=url, on_result=opened)
 
+    # -- packs: the picker at start, and --watch ------------------------------------------
+
+    def _start_pack(self) -> None:
+        """Show the outline of ``self.pack`` and, under ``--watch``, start watching its folder."""
+        self.sub_title = self.pack.title
+        self.navigate("outline")
+        if self.watch_pack:
+            self.pack_watch = PackWatchService(self, self.pack.root)
+            self.pack_watch.start()
+            safe.notify(self, f"Watching {self.pack.root}: saved files reload here.", timeout=8)
+
+    def _pack_chosen(self, choice: InstalledPack | None) -> None:
+        """The picker's answer: that pack (progress is keyed by its id), else the course."""
+        if choice is not None and choice.folder != self.pack.root:
+            try:
+                self.pack = load_pack(choice.folder)
+            except PackError as exc:  # changed on disk since the picker listed it
+                safe.notify(self, f"Cannot open that pack:\n{exc}", severity="error", timeout=20)
+        self._start_pack()
+
+    async def on_pack_reloaded(self, event: PackReloaded) -> None:
+        """A pack file was saved: swap in the pack, redraw in place, show or clear problems."""
+        reload = event.reload
+        if reload.pack is not None:
+            self.pack = reload.pack
+            self.sub_title = reload.pack.title
+            for screen in list(self.screen_stack):
+                if isinstance(screen, ReloadAware):
+                    await screen.pack_reloaded(reload)
+        self._show_problems(reload)
+
+    def _show_problems(self, reload: Reload) -> None:
+        """Open (or update) the problems panel, or close it once the pack is clean."""
+        from tutor.ui.screens.pack_problems import PackProblemsScreen
+
+        panel = next((s for s in self.screen_stack if isinstance(s, PackProblemsScreen)), None)
+        if reload.problems and panel is not None:
+            panel.show(reload)
+        elif reload.problems:
+            self.navigate("pack_problems", reload=reload)
+        else:
+            if panel is not None:
+                panel.dismiss()
+            names = ", ".join(str(p.relative_to(reload.root)) for p in reload.changed[:3])
+            safe.notify(self, f"Reloaded {names or 'the pack'}: no problems.", timeout=4)
+
     # -- app-wide actions -------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -196,9 +257,17 @@ def create_app(
     database: Path | None = None,
     app_class: type[AppT] = TutorApp,  # type: ignore[assignment]
     model: str | None = None,
+    *,
+    watch: bool = False,
 ) -> AppT:
-    """Build the app for a pack (default: the built-in course). Raises PackError/StoreError."""
+    """Build the app for a pack (default: the built-in course). Raises PackError/StoreError.
+
+    Without ``pack_dir``, and with packs installed, the app opens a pack picker first.
+    ``watch`` reloads the pack's files when they are saved (``--watch``).
+    """
     pack = load_pack(pack_dir or paths.builtin_course_dir())
+    choices = pack_choices(pack) if pack_dir is None else []
     store = ProgressStore.open(database)
     settings, notices = load_settings()
-    return app_class(pack, store, settings, store.report.notices + notices, model)
+    notices = store.report.notices + notices
+    return app_class(pack, store, settings, notices, model, watch=watch, choices=choices)

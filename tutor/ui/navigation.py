@@ -76,6 +76,15 @@ ROUTES: tuple[Route, ...] = (
     Route("lab", "Lab", "tutor.ui.lab.picker:LabScreen", command="Every instrument, for free play"),
     Route("demo_picker", "Pick a demo", "tutor.ui.lab.picker:DemoPicker", in_help=False),
     *lab_routes(),  # one per demo kind: "lab.tokens", "lab.next-token", ... (lab registry)
+    Route(
+        "pack_picker", "Pick a pack", "tutor.ui.screens.pack_picker:PackPickerScreen", in_help=False
+    ),
+    Route(
+        "pack_problems",
+        "Pack problems",
+        "tutor.ui.screens.pack_problems:PackProblemsScreen",
+        in_help=False,  # --watch only; its one key (escape) is written on the panel
+    ),
     Route("error", "Error", "tutor.ui.screens.error:ErrorScreen", in_help=False),
     Route("too_small", "Too small", "tutor.ui.screens.too_small:TooSmallScreen", in_help=False),
 )

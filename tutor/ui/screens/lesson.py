@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from tutor.ui.services import AppServices
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard, LessonDocument
 
 SAVE_EVERY_SECONDS = 30.0
+
+if TYPE_CHECKING:
+    from tutor.core.pack_watch import Reload
 
 
 class LessonViewer(MarkdownViewer):
@@ -100,6 +103,23 @@ class LessonScreen(TutorScreen[None]):
         if saved and saved.position > 0:
             self.call_after_refresh(self._restore, saved.position)
         self.set_interval(SAVE_EVERY_SECONDS, self.save)
+
+    async def pack_reloaded(self, reload: Reload) -> None:
+        """``--watch``: redraw with the lesson as saved, at the same scroll position."""
+        try:
+            lesson = self.services.pack.lesson(self.lesson.slug)
+        except KeyError:
+            safe.notify(self, f"“{self.lesson.title}” is no longer in the pack.", timeout=8)
+            return
+        self.query_one("#lesson-heading", Static).update(self._heading())  # numbering may move
+        if lesson == self.lesson:
+            return
+        viewer = self.query_one(LessonViewer)
+        self.lesson, self.markdown = lesson, display_markdown(lesson)
+        viewer.cards = card_infos(lesson)
+        if isinstance(viewer.document, LessonDocument):
+            viewer.document.cards = viewer.cards
+        await viewer.document.update(self.markdown)  # updates blocks in place: scroll is kept
 
     def _restore(self, fraction: float) -> None:
         viewer = self.query_one(LessonViewer)

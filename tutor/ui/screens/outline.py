@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +21,9 @@ TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
 STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
 STATUS_WORD = {"new": "new", "in_progress": "in progress", "done": "done"}
 STATUS_STYLE = {"new": "", "in_progress": "bold yellow", "done": "bold green"}
+
+if TYPE_CHECKING:
+    from tutor.core.pack_watch import Reload
 
 
 def _now() -> datetime:
@@ -68,6 +72,10 @@ class OutlineScreen(TutorScreen[None]):
         self.query_one("#lessons", OptionList).focus()
 
     def on_screen_resume(self) -> None:
+        self.refresh_outline()
+
+    async def pack_reloaded(self, reload: Reload) -> None:
+        """``--watch``: titles, minutes and lessons as saved."""
         self.refresh_outline()
 
     def refresh_outline(self) -> None:

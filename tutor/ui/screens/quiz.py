@@ -6,7 +6,7 @@ Every answer is recorded by the shared ``QuizSession``, exactly as the plain CLI
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,6 +36,9 @@ from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
 from tutor.ui.widgets.choices import ChoiceList
+
+if TYPE_CHECKING:
+    from tutor.core.pack_watch import Reload
 
 
 class QuizScreen(TutorScreen[None]):
@@ -84,6 +87,33 @@ class QuizScreen(TutorScreen[None]):
             safe.notify(self, "Nothing is due for review. Well done!")
             self.dismiss()
             return
+        await self.show_question()
+
+    async def pack_reloaded(self, reload: Reload) -> None:
+        """``--watch``: this quiz's file was saved: the question on screen is redrawn as it now
+        reads (only if it changed: a pick in progress is kept otherwise), later ones come from
+        the new file. Answers already given stay given; a quiz that no longer loads keeps the
+        old questions (the problems panel says why).
+        """
+        if self.lesson is None or self.session is None or self.state == "summary":
+            return
+        try:
+            self.lesson = self.services.pack.lesson(self.lesson.slug)
+            if self.lesson.quiz_path not in reload.changed:
+                return
+            fresh = self._new_session()
+        except (PackError, KeyError):
+            return
+        answered = self.session.results
+        place = len(answered) - (1 if self.state == "feedback" else 0)  # the question on screen
+        if place >= len(fresh.items):
+            return  # the quiz got shorter than where the learner is: keep the old one
+        if fresh.items[place].question == self.session.items[place].question:
+            fresh.results = list(answered)  # same question: swap quietly, keep the pick
+            self.session = fresh
+            return
+        fresh.results = list(answered[:place])
+        self.session = fresh
         await self.show_question()
 
     def _new_session(self) -> QuizSession:
