@@ -207,17 +207,28 @@ class PreferencesScreen(InstrumentScreen):
         waiting = self.progress.get(self.view, "")
         if self.view == "vote":
             counts = Counter(v.vote for v in self.store_votes())
-            if self.vote is not None and not waiting:
-                waiting = "n: next pair" + (" (ready)" if self.upcoming else " (writing…)")
-            if self.pair is None and not waiting:
-                waiting = "No answers yet (r: retry · n: ask again)."
-            return vote_view(self.pair, self.vote, dict(counts), self.model, waiting)
+            return vote_view(self.pair, self.vote, dict(counts), self.model, self.pair_line())
         if self.view == "model":
             return model_view(self.model, self.history)
         if self.view == "best":
             has = self.model is not None or bool(self.store_votes())
             return best_of_n_view(self.best_prompt, self.n, self.ranked, waiting, has)
         return dpo_text(self.dpo, BETA, waiting)
+
+    def pair_line(self) -> str:
+        """What the vote view says about the pair being written (or not)."""
+        writing = self.progress.get("vote", "")
+        if self.pair is None:
+            if self.running == "pair" or writing:
+                return f"Asking the model for two answers… {writing}"
+            return "No answers yet (r: retry · n: ask again)."
+        if self.vote is None:
+            return ""
+        if self.upcoming is not None:
+            return "n: next pair (ready)"
+        return (
+            f"n: next pair ({writing or 'writing'}…)" if self.running == "pair" else "n: next pair"
+        )
 
     def action_view(self, view: str) -> None:
         self.view = view
@@ -246,6 +257,8 @@ class PreferencesScreen(InstrumentScreen):
         votes = self.store_votes()
         items = reward_lab.comparisons(votes) if len(votes) != self.trained_on else []
         current = self.model
+        if self.running not in (None, purpose):
+            self.progress.pop(self.running, None)  # that call is replaced: its progress goes
         self.running = purpose
 
         def full(client: Any) -> Any:
@@ -315,11 +328,13 @@ class PreferencesScreen(InstrumentScreen):
         prompt, messages = self.prompt, self.messages(self.prompt)
         if not ahead:
             self.pair, self.vote = None, None
-            self.progress["vote"] = "Asking the model for two answers…"
+
+        def tell(text: str) -> None:
+            self.post_message(Progress("vote", text))
 
         def op(client: Any, _model: Any) -> reward_lab.Pair:
-            text_a, n_a = generate_text(client, messages, settings_a)
-            text_b, n_b = generate_text(client, messages, settings_b)
+            text_a, n_a = generate_text(client, messages, settings_a, lambda k: tell(f"A: {k}"))
+            text_b, n_b = generate_text(client, messages, settings_b, lambda k: tell(f"B: {k}"))
             return reward_lab.Pair(prompt, text_a, text_b, settings_a, settings_b, n_a, n_b)
 
         self.run_lab("pair", op, PairReady)
@@ -356,7 +371,6 @@ class PreferencesScreen(InstrumentScreen):
             self.new_pair()
         else:
             self.pair, self.vote = None, None  # the pair being written shows when it comes
-            self.progress["vote"] = "Asking the model for two answers…"
             self.refresh_view()
 
     def action_hot(self) -> None:
@@ -484,14 +498,18 @@ class PreferencesScreen(InstrumentScreen):
 
 
 def generate_text(
-    client: Any, messages: list[dict[str, str]], settings: dict[str, Any]
+    client: Any,
+    messages: list[dict[str, str]],
+    settings: dict[str, Any],
+    tell: Callable[[str], object] | None = None,
 ) -> tuple[str, int]:
-    """One whole answer and its length in tokens."""
+    """One whole answer and its length in tokens (``tell`` hears how far it has got)."""
     allowed = GenerationSettings.__dataclass_fields__
     chosen = GenerationSettings(**{k: v for k, v in settings.items() if k in allowed})
     with client.generate(messages, chosen) as gen:
-        for _token in gen:
-            pass
+        for i, _token in enumerate(gen, start=1):
+            if tell is not None and i % 4 == 0:
+                tell(f"{i} tokens")
     result = gen.result
     return (str(result.text), len(result.tokens)) if result is not None else ("", 0)
 
@@ -516,8 +534,12 @@ def sample_and_rank(
     model's own log-probability, best reward first."""
     texts: list[str] = []
     for seed in range(1, n + 1):
-        tell(f"sampling answer {seed} of {n}…")
-        texts.append(generate_text(client, messages, {**base, "seed": seed})[0])
+
+        def step(k: str, seed: int = seed) -> None:
+            tell(f"sampling answer {seed} of {n}… {k}")
+
+        step("")
+        texts.append(generate_text(client, messages, {**base, "seed": seed}, step)[0])
     tell(f"scoring {n} answers (reward and log π)…")
     rewards = reward_lab.score(model, cache, texts)
     _, tokens = cache.lookup(texts)
