@@ -5,6 +5,11 @@ The fake has a small word vocabulary plus 256 byte-fallback tokens; it tokenizes
 match, and its logits are a fixed function of the prompt's token ids (a seeded generator), so
 the same prompt always gives the same distribution. ``gate`` lets a test hold ``start`` (a
 model that is still loading); ``fail_with`` makes every call raise a runtime error.
+
+For the preference lab: ``embed`` (a fixed bag-of-tokens vector per text), ``logprob`` (the
+fake distribution's log-probability of each answer token) and, with ``vary_by_seed``,
+generations that differ by seed (a seeded pick among the top tokens, ending at a full stop
+after a seed-dependent number of sentences), so answers A and B differ in snapshots.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 
 from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import (
+    AnswerLogprob,
     Candidate,
     GeneratedToken,
     GenerationResult,
@@ -64,6 +70,7 @@ class FakeModelClient:
     def __init__(self, gate: threading.Event | None = None) -> None:
         self.gate = gate
         self.fail_with: str | None = None
+        self.vary_by_seed = False
         self.calls: list[str] = []
         self._info: ModelInfo | None = None
         self._cancelled = threading.Event()
@@ -149,6 +156,32 @@ class FakeModelClient:
         text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
         return FakeGeneration(self, tokenize_ids(text), settings)
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self._begin("embed")
+        return np.stack([embedding(tokenize_ids(t)) for t in texts])  # (N, 64)
+
+    def logprob(self, prompt: Any, answer: str) -> AnswerLogprob:
+        self._begin("logprob")
+        text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
+        ids, answer_ids = tokenize_ids(text), tokenize_ids(answer)
+        logps = []
+        for token in answer_ids:
+            z = logits_for(ids).astype(np.float64)
+            logps.append(float(z[token] - z.max() - np.log(np.exp(z - z.max()).sum())))
+            ids.append(token)
+        return AnswerLogprob([piece(i) for i in answer_ids], np.array(logps))
+
+
+EMBED_DIM = 64
+
+
+def embedding(ids: Sequence[int]) -> np.ndarray:
+    """A fixed vector per token id (seeded by the id), averaged over the text: (64,)."""
+    if not ids:
+        return np.zeros(EMBED_DIM, dtype=np.float32)
+    rows = [np.random.default_rng(i).normal(0.0, 1.0, EMBED_DIM) for i in ids]
+    return np.mean(rows, axis=0).astype(np.float32)
+
 
 def tokenize_ids(text: str, *, parse_special: bool = False) -> list[int]:
     """Longest match over the word vocabulary, byte fallback for anything else."""
@@ -207,13 +240,28 @@ class FakeGeneration(Iterator[GeneratedToken]):
             self._finish("cancelled" if self._client._cancelled.is_set() else "length")
             raise StopIteration
         dist = distribution(self._ids, self._settings.top_n)
-        best = dist.top[0]
+        best = self._pick(dist)
+        if best is None:
+            self._finish("eos")
+            raise StopIteration
         token = GeneratedToken(
             len(self._made), best.token, best.prob, 1.0, best.token.text, dist.top
         )
         self._made.append(token)
         self._ids.append(best.token.id)
         return token
+
+    def _pick(self, dist: NextTokenDistribution) -> Candidate | None:
+        """The top token; with ``vary_by_seed``, a seeded pick among the top three, and None
+        (end of answer) after a full stop once the seed's number of sentences is written."""
+        if not self._client.vary_by_seed or self._settings.seed is None:
+            return dist.top[0]
+        seed = self._settings.seed
+        made = [t.text for t in self._made]
+        if made and made[-1] == "." and made.count(".") >= 1 + seed % 3:
+            return None
+        rng = np.random.default_rng([seed, len(self._made)])
+        return dist.top[int(rng.integers(0, min(3, len(dist.top))))]
 
     def _finish(self, reason: Any) -> None:
         text = "".join(t.text for t in self._made)

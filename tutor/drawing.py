@@ -117,3 +117,24 @@ def _place_label(text: list[list[str | None]], cx: int, cy: int, label: str, wid
         cut = label[: free - 1] + "…" if free < len(label) else label
         for k, ch in enumerate(cut):
             text[cy][cx + 1 + k] = ch
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], lo: float | None = None, hi: float | None = None) -> str:
+    """One character per value, ``▁`` for ``lo`` (default: the smallest) up to ``█`` for ``hi``
+    (default: the largest); NaN (not measured) as a space."""
+    finite = [v for v in values if v == v]  # NaN is the one value not equal to itself
+    if not finite:
+        return " " * len(values)
+    low = min(finite) if lo is None else lo
+    span = (max(finite) if hi is None else hi) - low
+    out = []
+    for v in values:
+        if v != v:
+            out.append(" ")
+            continue
+        level = 0 if span <= 0 else round((v - low) / span * (len(SPARKS) - 1))
+        out.append(SPARKS[min(max(level, 0), len(SPARKS) - 1)])
+    return "".join(out)

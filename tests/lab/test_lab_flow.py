@@ -180,7 +180,7 @@ prompt = "The cat sat on the"
 ```
 
 ```demo
-kind = "rlhf"
+kind = "prompting"
 prompt = "Which answer is better?"
 ```
 """
@@ -198,9 +198,9 @@ async def test_t_with_two_demos_on_screen_asks_which(make_app: MakeApp, tmp_path
         lesson = app.screen
         await press(pilot, "t")
         assert type(app.screen).__name__ == "DemoPicker"
-        assert "Next token" in flat_text(app) and "Preferences" in flat_text(app)
+        assert "Next token" in flat_text(app) and "Prompt playground" in flat_text(app)
         await press(pilot, "down", "enter")
         assert type(app.screen).__name__ == "NotBuiltScreen"
-        assert "Preferences: not in this version" in flat_text(app)
+        assert "Prompt playground: not in this version" in flat_text(app)
         await press(pilot, "escape")
         assert app.screen is lesson

@@ -73,10 +73,10 @@ def test_lab_picker(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
 
 
 def test_not_built(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
-    """The 'Preferences: not in this version' card with its prompt and the way back."""
+    """The 'Prompt playground: not in this version' card with its prompt and the way back."""
 
     async def run(pilot: Pilot[None]) -> None:
-        await open_spec(pilot, kind="rlhf", prompt="Which answer is better?")
+        await open_spec(pilot, kind="prompting", prompt="Which answer is better?")
 
     assert snap_compare(fake_app, run_before=run)
 

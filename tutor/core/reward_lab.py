@@ -92,6 +92,7 @@ class TrainedReward:
     held_out_by: str  # "prompt" or "vote"
     importances: list[reward.Importance] = field(default_factory=list)
     curve: list[tuple[int, float]] = field(default_factory=list)  # held-out vs number of votes
+    gd_losses: tuple[float, ...] = ()  # the same loss under plain gradient descent, step by step
 
     @property
     def baselines(self) -> dict[str, float]:
@@ -141,7 +142,18 @@ def train(
         curve=reward.learning_curve(diffs, labels, groups, curve_sizes(n), l2=l2)
         if with_curve
         else [],
+        gd_losses=gd_losses(diffs, labels, l2) if with_curve else (),
     )
+
+
+GD_STEPS = 40
+GD_RATE = 2.0
+
+
+def gd_losses(diffs: np.ndarray, labels: np.ndarray, l2: float) -> tuple[float, ...]:
+    """The loss after each of GD_STEPS plain gradient-descent steps from w = 0: the slow,
+    visible descent that Newton's method takes in a handful of jumps (shown as a sparkline)."""
+    return reward.fit(diffs, labels, l2=l2, method="gd", max_steps=GD_STEPS, lr=GD_RATE).losses
 
 
 def score(model: TrainedReward, cache: FeatureCache, answers: Sequence[str]) -> list[float]:
@@ -149,6 +161,54 @@ def score(model: TrainedReward, cache: FeatureCache, answers: Sequence[str]) -> 
     emb, tokens = cache.lookup(list(answers))
     phi = feature_matrix(emb, list(answers), tokens, centre=model.centre)  # (N, d + 3)
     return [float(r) for r in reward.rewards(model.weights, phi)]
+
+
+# -- collecting votes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two answers to one prompt, shown as A and B, with the settings that made them (hidden
+    from the learner until the vote, as Chatbot Arena hides the model names)."""
+
+    prompt: str
+    answer_a: str
+    answer_b: str
+    settings_a: dict[str, Any]
+    settings_b: dict[str, Any]
+    tokens_a: int = 0
+    tokens_b: int = 0
+
+
+class VoteSink(Protocol):
+    """Where votes go: the progress store (append-only ``preference_votes``)."""
+
+    def record_vote(
+        self,
+        prompt: str,
+        answer_a: str,
+        answer_b: str,
+        settings_a: dict[str, Any],
+        settings_b: dict[str, Any],
+        vote: Any,
+        model_sha256: str,
+    ) -> None: ...
+
+
+def record(store: VoteSink, pair: Pair, vote: str, model_sha256: str) -> None:
+    """Append the learner's vote on ``pair``: one committed row, before anything else happens
+    (the lab and the kill test both go through here)."""
+    if vote not in LABELS:
+        raise ValueError(f"vote must be one of {', '.join(LABELS)}, not {vote!r}")
+    store.record_vote(
+        pair.prompt,
+        pair.answer_a,
+        pair.answer_b,
+        dict(pair.settings_a),
+        dict(pair.settings_b),
+        vote,
+        model_sha256,
+    )
 
 
 # -- using the reward model: best-of-N and its failure mode ---------------------------------

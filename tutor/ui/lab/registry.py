@@ -96,7 +96,12 @@ INSTRUMENTS: dict[str, Instrument] = {
             "What each layer would predict next",
             "tutor.ui.lab.lens:LensScreen",
         ),
-        Instrument("rlhf", "Preferences", "Vote between answers and fit a reward model", None),
+        Instrument(
+            "rlhf",
+            "Preferences",
+            "Vote between answers and fit a reward model",
+            "tutor.ui.lab.preferences:PreferencesScreen",
+        ),
     )
 }
 
