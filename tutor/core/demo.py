@@ -97,6 +97,7 @@ class DemoSpec(BaseModel):
     expect_split: list[Clean] = Field(default_factory=list)
     expect_closer: list[Clean] = Field(default_factory=list)
     expect_text: Clean | None = None
+    expect_attends: list[Clean] = Field(default_factory=list)  # [query, key] at layer/head
 
     @model_validator(mode="after")
     def _closer_is_a_pair(self) -> DemoSpec:
@@ -105,6 +106,19 @@ class DemoSpec(BaseModel):
             raise ValueError(
                 f"'expect_closer' needs exactly 2 items (found {len(self.expect_closer)})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _attends_names_a_head(self) -> DemoSpec:
+        """``expect_attends = [query, key]``: a pair, checked in the block's layer and head."""
+        if "expect_attends" not in self.model_fields_set:
+            return self
+        if len(self.expect_attends) != 2:
+            raise ValueError(
+                f"'expect_attends' needs exactly 2 tokens (found {len(self.expect_attends)})"
+            )
+        if self.layer is None or self.head is None:
+            raise ValueError("'expect_attends' needs the block's 'layer' and 'head'")
         return self
 
     def __hash__(self) -> int:
