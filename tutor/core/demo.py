@@ -206,7 +206,7 @@ def plain_command(spec: DemoSpec) -> list[str]:
         system = ["--system", spec.system] if spec.system else []
         return ["llm-tutor", "generate", prompt, *chat, *system]
     if spec.kind == "attention":
-        return ["llm-tutor", "attention", prompt]
+        return ["llm-tutor", "attention", prompt, *_head_flags(spec)]
     if spec.kind == "embeddings":
         return ["llm-tutor", "embed", *_embedding_items(spec)]
     if spec.kind == "lens":
@@ -217,6 +217,12 @@ def plain_command(spec: DemoSpec) -> list[str]:
 def shell_command(spec: DemoSpec) -> str:
     """:func:`plain_command` quoted for a POSIX shell: safe to copy, whatever the prompt says."""
     return shlex.join(plain_command(spec))
+
+
+def _head_flags(spec: DemoSpec) -> list[str]:
+    """``--layer 13 --head 8`` when the block opens on one head (as the instrument does)."""
+    flags = ["--layer", str(spec.layer)] if spec.layer is not None else []
+    return flags + (["--head", str(spec.head)] if spec.head is not None else [])
 
 
 def _sampling_flags(spec: DemoSpec) -> list[str]:
