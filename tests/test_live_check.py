@@ -12,6 +12,8 @@ import pytest
 
 from tests.runtime.tiny_gguf import write_tiny_model
 from tutor.core import paths
+from tutor.core.demo import parse_demo
+from tutor.core.errors import Problem
 from tutor.core.pack import load_pack
 from tutor.explain.embeddings import cosine_matrix
 from tutor.plain.live_check import check_pack_live, contains_run, run_live_check
@@ -252,6 +254,42 @@ def test_every_kind_passes_and_fails_on_the_default_model(
     assert "' Paris' 0.7" in failures[line_of(root, "fail-top")]  # what the model gave
     assert "['Un', 'belie', 'vable', '!']" in failures[line_of(root, "fail-split")]
     assert "there was a wise old wizard" in failures[line_of(root, "fail-text")]
+
+
+@pytest.mark.default_model
+def test_attention_expectations_on_the_default_model(smol: ModelClient, tmp_path: Path) -> None:
+    """Layer 13 head 8 links "it" to "cat" (0.79, docs/inside.md); it does not link it to "mat"."""
+    sentence = 'kind = "attention"\nprompt = "The cat sat on the mat because it was tired."\n'
+    blocks = [
+        sentence + 'layer = 13\nhead = 8\nexpect_attends = [" it", " cat"]  # pass-attends',
+        sentence + 'layer = 13\nhead = 8\nexpect_attends = [" it", " mat"]  # fail-attends',
+        sentence + 'layer = 13\nhead = 8\nexpect_attends = [" she", " cat"]  # fail-missing',
+        sentence + 'layer = 99\nhead = 8\nexpect_attends = [" it", " cat"]  # fail-layer',
+    ]
+    root = write_pack(tmp_path / "pack", blocks)
+    failures = failed_lines(root, smol)
+    assert set(failures) == {
+        line_of(root, m) for m in ("fail-attends", "fail-missing", "fail-layer")
+    }
+    assert (
+        "attends most to ' cat', not ' mat': ' cat' 0.79" in failures[line_of(root, "fail-attends")]
+    )
+    assert "' she' is not one of the prompt's tokens" in failures[line_of(root, "fail-missing")]
+    assert "30 layers of 9 heads" in failures[line_of(root, "fail-layer")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('layer = 1\nhead = 0\nexpect_attends = [" it"]', "needs exactly 2 tokens"),
+        ('expect_attends = [" it", " cat"]', "needs the block's 'layer' and 'head'"),
+    ],
+)
+def test_an_attention_expectation_must_name_a_pair_and_a_head(extra: str, message: str) -> None:
+    problems: list[Problem] = []
+    spec = parse_demo(Path("l.md"), f'kind = "attention"\nprompt = "x"\n{extra}', 3, problems)
+    assert spec is None
+    assert message in str(problems[0])
 
 
 @pytest.mark.default_model

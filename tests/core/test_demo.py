@@ -149,6 +149,10 @@ def test_control_characters_in_author_text_become_visible() -> None:
             "llm-tutor generate Hi --chat '--system=-be brief'",
         ),
         ('kind = "attention"\nprompt = "it was"', "llm-tutor attention 'it was'"),
+        (
+            'kind = "attention"\nprompt = "it was"\nlayer = 13\nhead = 8',
+            "llm-tutor attention 'it was' --layer 13 --head 8",
+        ),
         ('kind = "embeddings"\nitems = ["cat", "big dog"]', "llm-tutor embed cat 'big dog'"),
         ('kind = "embeddings"\nprompt = "cat, dog, car"', "llm-tutor embed cat dog car"),
         ('kind = "lens"\nprompt = "Paris is"', "llm-tutor lens 'Paris is'"),

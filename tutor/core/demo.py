@@ -97,6 +97,7 @@ class DemoSpec(BaseModel):
     expect_split: list[Clean] = Field(default_factory=list)
     expect_closer: list[Clean] = Field(default_factory=list)
     expect_text: Clean | None = None
+    expect_attends: list[Clean] = Field(default_factory=list)  # [query, key] at layer/head
 
     @model_validator(mode="after")
     def _closer_is_a_pair(self) -> DemoSpec:
@@ -105,6 +106,19 @@ class DemoSpec(BaseModel):
             raise ValueError(
                 f"'expect_closer' needs exactly 2 items (found {len(self.expect_closer)})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _attends_names_a_head(self) -> DemoSpec:
+        """``expect_attends = [query, key]``: a pair, checked in the block's layer and head."""
+        if "expect_attends" not in self.model_fields_set:
+            return self
+        if len(self.expect_attends) != 2:
+            raise ValueError(
+                f"'expect_attends' needs exactly 2 tokens (found {len(self.expect_attends)})"
+            )
+        if self.layer is None or self.head is None:
+            raise ValueError("'expect_attends' needs the block's 'layer' and 'head'")
         return self
 
     def __hash__(self) -> int:
@@ -194,7 +208,7 @@ def plain_command(spec: DemoSpec) -> list[str]:
         limit = ["--max-tokens", str(spec.max_tokens)] if spec.max_tokens is not None else []
         return _line("generate", prompt, [*chat, *system, *_sampling_flags(spec), *limit])
     if spec.kind == "attention":
-        return _line("attention", prompt)
+        return _line("attention", prompt, _head_flags(spec))
     if spec.kind == "embeddings":
         return ["llm-tutor", "embed", *_embedding_items(spec)]
     if spec.kind == "lens":
@@ -213,6 +227,12 @@ def _line(command: str, prompt: str, flags: list[str] | None = None) -> list[str
 def shell_command(spec: DemoSpec) -> str:
     """:func:`plain_command` quoted for a POSIX shell: safe to copy, whatever the prompt says."""
     return shlex.join(plain_command(spec))
+
+
+def _head_flags(spec: DemoSpec) -> list[str]:
+    """``--layer 13 --head 8`` when the block opens on one head (as the instrument does)."""
+    flags = ["--layer", str(spec.layer)] if spec.layer is not None else []
+    return flags + (["--head", str(spec.head)] if spec.head is not None else [])
 
 
 def _sampling_flags(spec: DemoSpec) -> list[str]:

@@ -16,7 +16,7 @@ How each block is fed to the model:
 
 ``expect_tokens`` and ``expect_split`` look at the prompt's own tokens (no BOS or other special
 tokens added); ``expect_closer`` compares the embeddings of the block's first item and the two
-texts.
+texts; ``expect_attends`` reads the attention row of one token in the block's layer and head.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ EXPECT_KEYS = (
     "expect_split",
     "expect_closer",
     "expect_text",
+    "expect_attends",
 )
 # Extra tokens generated beyond the expected text's own length, so a slightly different
 # tokenization of the same text still fits.
@@ -310,6 +311,32 @@ def eval_text(spec: DemoSpec, client: ModelClient) -> str | None:
     return f"expect_text: the model wrote {shown!r}, which does not start with {expected!r}"
 
 
+def eval_attends(spec: DemoSpec, client: ModelClient) -> str | None:
+    """In the block's layer and head, the query token's row gives the key token its largest
+    weight (the query is the last token with that text; the key any earlier one)."""
+    query, key = spec.expect_attends
+    maps = client.attention(model_input(spec))
+    texts = [piece.text for piece in maps.tokens]
+    layers, heads = maps.weights.shape[:2]
+    layer, head = spec.layer or 0, spec.head or 0
+    if layer >= layers or head >= heads:
+        return (
+            f"expect_attends: the model has {layers} layers of {heads} heads, no L{layer} H{head}"
+        )
+    if query not in texts:
+        return f"expect_attends: {query!r} is not one of the prompt's tokens: {texts!r}"
+    q = len(texts) - 1 - texts[::-1].index(query)
+    row = maps.weights[layer, head, q, : q + 1]  # (q + 1,) the query's weights on keys 0..q
+    best = int(np.argmax(row))
+    if texts[best] == key:
+        return None
+    shown = ", ".join(f"{texts[i]!r} {row[i]:.2f}" for i in np.argsort(-row)[:3])
+    return (
+        f"expect_attends: in layer {layer} head {head}, {query!r} attends most to "
+        f"{texts[best]!r}, not {key!r}: {shown}"
+    )
+
+
 def text_settings(spec: DemoSpec, client: ModelClient) -> GenerationSettings | str:
     """Settings that make the continuation reproducible: greedy, or the block's temperature
     with its seed; a message instead when the block samples without a seed."""
@@ -346,6 +373,7 @@ EVALUATORS: dict[str, Callable[[DemoSpec, ModelClient], str | None]] = {
     "expect_split": eval_split,
     "expect_closer": eval_closer,
     "expect_text": eval_text,
+    "expect_attends": eval_attends,
 }
 
 
