@@ -20,6 +20,8 @@ a second model in memory. ``second()`` is None when that model is not installed,
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,10 +32,8 @@ if TYPE_CHECKING:  # the runtime (and numpy) load with the first model call, not
 
 T = TypeVar("T")
 SECOND_MODEL_ID = "gemma3-270m"  # the catalog's model to compare with (tutor/runtime/catalog.py)
-SECOND_MISSING = (
-    "No second model to compare with: install Gemma 3 270M (253 MB) with "
-    "`llm-tutor models pull gemma3-270m` (it asks you to accept the Gemma terms)."
-)
+COMPARE_KEY = "ctrl+o"  # the lab's key for "show the second model beside" (works while typing)
+SECOND_MISSING = "Gemma 3 270M is not installed: `llm-tutor models pull gemma3-270m` adds it."
 State = Literal["idle", "loading", "ready", "failed"]
 
 
@@ -247,3 +247,25 @@ def installed_second_client(first_spec: str | None = None) -> Any | None:
     wanted = catalog.default if first == SECOND_MODEL_ID else SECOND_MODEL_ID
     path = installed_path(catalog.get(wanted))
     return None if path is None else ModelClient(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _catalog_name(path: str) -> str | None:
+    from tutor.runtime.catalog import installed_path, load_catalog
+
+    for entry in load_catalog().models:
+        found = installed_path(entry)
+        if found is not None and os.path.samefile(found, path):
+            return entry.name
+    return None
+
+
+def model_label(info: ModelInfo | None) -> str:
+    """A short name for a loaded model: its catalog name (``SmolLM2 135M Instruct (Q4_1)``)
+    when the file is a catalog model's, else the name written in the file."""
+    if info is None:
+        return "(loading…)"
+    try:
+        return _catalog_name(info.path) or info.name
+    except OSError:  # a file that moved or a fake's path: the file's own name will do
+        return info.name
