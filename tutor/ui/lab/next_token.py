@@ -234,7 +234,8 @@ class NextTokenScreen(InstrumentScreen):
     def refresh_view(self) -> None:
         bars = self.query_one(ProbabilityBars)
         summary = self.query_one("#next-summary", Static)
-        side_by_side = self.comparing and self.revealed
+        missing = self.comparing and self.second_trouble == SECOND_MISSING
+        side_by_side = self.comparing and self.revealed and not missing
         self.set_class(side_by_side, "-compare")
         bars.label_width, bars.bar_width = (HALF_LABEL, HALF_BAR) if side_by_side else (14, 24)
         if self.dist is not None and side_by_side:
@@ -252,7 +253,10 @@ class NextTokenScreen(InstrumentScreen):
         else:
             bars.rows = tuple(bar_rows(self.dist, SHOWN))
             summary.update(summary_line(self.dist, SHOWN))
-        self.query_one("#next-verdict", Static).update(self.verdict_text() if self.revealed else "")
+        verdict = self.verdict_text() if self.revealed else Text("")
+        if missing:  # no second model: one line under the usual view says how to get one
+            verdict = Text("\n").join([t for t in (verdict, Text(SECOND_MISSING)) if t.plain])
+        self.query_one("#next-verdict", Static).update(verdict)
         self.query_one("#next-lookup-result", Static).update(lookup_line(self.lookup))
 
     # -- the second model, side by side ---------------------------------------------------------
@@ -291,7 +295,11 @@ class NextTokenScreen(InstrumentScreen):
         self.query_one("#next-first-foot", Static).update(column_foot(self.dist, COMPARED))
         right = self.query_one("#next-second", Static)
         full = shared_full(self.dist, self.second_dist)
-        line = Text(f"prompt: {len(self.dist.prompt_tokens)} tokens for {short_name(first_label)}")
+        line = Text(
+            f"prompt: {len(self.dist.prompt_tokens)} tokens for {short_name(first_label)}",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         if self.second_trouble is not None:
             right.update(Text(self.second_trouble))
         elif self.second_dist is None:
@@ -307,7 +315,6 @@ class NextTokenScreen(InstrumentScreen):
             right.update(body)
             count = len(self.second_dist.prompt_tokens)
             line.append(f", {count} for {short_name(second_label)}")
-        line.append(" (each counts with its own tokenizer)", style="dim")
         line.append(
             f"\na full bar is {full:.1%}, the larger top · › right: the left's choice", style="dim"
         )
