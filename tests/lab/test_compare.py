@@ -26,11 +26,17 @@ SnapCompare = Callable[..., bool]
 
 
 @pytest.fixture
-def two_fakes(make_app: MakeApp, fake_client: FakeModelClient) -> RecordingApp:
+def second_fake() -> FakeModelClient:
+    return second_fake_client()
+
+
+@pytest.fixture
+def two_fakes(
+    make_app: MakeApp, fake_client: FakeModelClient, second_fake: FakeModelClient
+) -> RecordingApp:
     """The real app on two fake models: the second has whole words where the first splits."""
     app = make_app()
-    second = second_fake_client()
-    app.model_service = ModelService(lambda: fake_client, lambda: second)
+    app.model_service = ModelService(lambda: fake_client, lambda: second_fake)
     return app
 
 
@@ -79,6 +85,24 @@ async def test_without_a_second_model_one_line_says_how_to_install_it(
         assert SECOND_MISSING in flat_text(app)
         assert isinstance(app.screen, NextTokenScreen) and app.screen.dist is not None
     assert fake_client.calls  # the first model answered throughout
+
+
+async def test_a_failing_second_model_says_so_and_the_first_carries_on(
+    two_fakes: RecordingApp, second_fake: FakeModelClient
+) -> None:
+    second_fake.fail_with = "The model worker stopped unexpectedly (killed by SIGKILL)."
+    async with two_fakes.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="tokens", prompt="The cat")
+        await press(pilot, "ctrl+o")
+        shown = flat_text(two_fakes)
+        assert "The second model could not answer: The model worker stopped" in shown
+        assert "ctrl+o twice: try again" in shown
+        screen = two_fakes.screen
+        assert isinstance(screen, TokensScreen) and screen.pieces  # the first model answered
+        second_fake.fail_with = None
+        await press(pilot, "ctrl+o", "ctrl+o")
+        assert "could not answer" not in flat_text(two_fakes)
+        assert screen.second_pieces is not None and "fake-second" in flat_text(two_fakes)
 
 
 @pytest.mark.skipif(

@@ -282,7 +282,9 @@ class NextTokenScreen(InstrumentScreen):
             self.refresh_view()
 
     def on_second_failed(self, message: SecondFailed) -> None:
-        self.second_trouble = f"The second model could not answer: {message.reason}"
+        self.second_trouble = (
+            f"The second model could not answer: {message.reason} ({COMPARE_KEY} twice: try again)"
+        )
         self.refresh_view()
 
     def refresh_compare(self, summary: Static) -> None:

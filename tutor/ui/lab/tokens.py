@@ -190,7 +190,9 @@ class TokensScreen(InstrumentScreen):
             self.refresh_view()
 
     def on_second_failed(self, message: SecondFailed) -> None:
-        self.second_trouble = f"The second model could not answer: {message.reason}"
+        self.second_trouble = (
+            f"The second model could not answer: {message.reason} ({COMPARE_KEY} twice: try again)"
+        )
         self.refresh_view()
 
     def second_text(self) -> Text:
