@@ -10,6 +10,8 @@ For the preference lab: ``embed`` (a fixed bag-of-tokens vector per text), ``log
 fake distribution's log-probability of each answer token) and, with ``vary_by_seed``,
 generations that differ by seed (a seeded pick among the top tokens, ending at a full stop
 after a seed-dependent number of sentences), so answers A and B differ in snapshots.
+``second_fake_client()`` is a second fake model with a larger vocabulary (whole words where the
+first splits them, like Gemma's 262k against SmolLM2's 49k), for the side-by-side views.
 """
 
 from __future__ import annotations
@@ -41,25 +43,30 @@ WORDS = [
     "iev", "able", " rug", " fish", " old", " box", "\n",
 ]  # fmt: skip
 VOCAB = SPECIALS + [f"<0x{b:02X}>" for b in range(256)] + WORDS
+SECOND_WORDS = [
+    *WORDS, " Unbelievable", "Unbelievable", " unbelievable", " mat!", " cat sat", " lamp",
+    " garden", " table", " window", " Paris", " France", " capital",
+]  # fmt: skip
+SECOND_VOCAB = SPECIALS + [f"<0x{b:02X}>" for b in range(256)] + SECOND_WORDS
 N_SPECIAL, N_BYTES = len(SPECIALS), 256
 FIRST_WORD = N_SPECIAL + N_BYTES
 
 
-def piece(token_id: int) -> TokenPiece:
+def piece(token_id: int, vocab: Sequence[str] = VOCAB) -> TokenPiece:
     """The fake vocabulary's piece for ``token_id``."""
     if token_id < N_SPECIAL:
-        return TokenPiece(token_id, VOCAB[token_id].encode(), special=True)
+        return TokenPiece(token_id, vocab[token_id].encode(), special=True)
     if token_id < FIRST_WORD:
         return TokenPiece(token_id, bytes([token_id - N_SPECIAL]), byte_fallback=True)
-    return TokenPiece(token_id, VOCAB[token_id].encode())
+    return TokenPiece(token_id, vocab[token_id].encode())
 
 
-def fake_info() -> ModelInfo:
+def fake_info(vocab: Sequence[str] = VOCAB, name: str = "fake-model") -> ModelInfo:
     """A fixed ModelInfo for the fake model."""
     return ModelInfo(
-        path="/fake/fake.gguf", name="fake-model", architecture="fake", n_params=1000,
+        path=f"/fake/{name}.gguf", name=name, architecture="fake", n_params=1000,
         quantization="F32", n_layers=2, n_heads=4, n_kv_heads=2, n_embd=64, n_ctx_train=256,
-        n_ctx=256, n_vocab=len(VOCAB), chat_template=None, license="MIT", sha256="0" * 64,
+        n_ctx=256, n_vocab=len(vocab), chat_template=None, license="MIT", sha256="0" * 64,
         size_bytes=1000, bos_token=0, eos_token=0,
     )  # fmt: skip
 
@@ -67,8 +74,16 @@ def fake_info() -> ModelInfo:
 class FakeModelClient:
     """Implements the calls the lab uses, deterministically and instantly."""
 
-    def __init__(self, gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        gate: threading.Event | None = None,
+        *,
+        vocab: Sequence[str] = VOCAB,
+        name: str = "fake-model",
+    ) -> None:
         self.gate = gate
+        self.vocab = vocab
+        self.name = name
         self.fail_with: str | None = None
         self.vary_by_seed = False
         self.calls: list[str] = []
@@ -94,7 +109,7 @@ class FakeModelClient:
             self.gate.wait()
         if self.fail_with:
             raise ModelRuntimeError(self.fail_with)
-        self._info = fake_info()
+        self._info = fake_info(self.vocab, self.name)
         return self._info
 
     def restart(self) -> ModelInfo:
@@ -119,17 +134,18 @@ class FakeModelClient:
 
     def info(self) -> ModelInfo:
         self._begin("info")
-        return fake_info()
+        return fake_info(self.vocab, self.name)
 
     def tokenize(
         self, text: str, *, add_special: bool = True, parse_special: bool = False
     ) -> list[TokenPiece]:
         self._begin("tokenize")
-        return [piece(i) for i in tokenize_ids(text, parse_special=parse_special)]
+        ids = tokenize_ids(text, parse_special=parse_special, vocab=self.vocab)
+        return [piece(i, self.vocab) for i in ids]
 
     def pieces(self, ids: Sequence[int]) -> list[TokenPiece]:
         self._begin("pieces")
-        return [piece(int(i)) for i in ids]
+        return [piece(int(i), self.vocab) for i in ids]
 
     def render_chat(
         self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True
@@ -141,8 +157,8 @@ class FakeModelClient:
     def next_token(self, prompt: Any, *, top_n: int = 20) -> NextTokenDistribution:
         self._begin("next_token")
         text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
-        ids = tokenize_ids(text)
-        return distribution(ids, top_n)
+        ids = tokenize_ids(text, vocab=self.vocab)
+        return distribution(ids, top_n, self.vocab)
 
     def generate(
         self, prompt: Any, settings: GenerationSettings | None = None, **overrides: Any
@@ -154,7 +170,7 @@ class FakeModelClient:
         if not isinstance(prompt, str) and prompt and all(isinstance(t, int) for t in prompt):
             return FakeGeneration(self, list(prompt), settings)  # token ids, used as given
         text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
-        return FakeGeneration(self, tokenize_ids(text), settings)
+        return FakeGeneration(self, tokenize_ids(text, vocab=self.vocab), settings)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._begin("embed")
@@ -183,41 +199,50 @@ def embedding(ids: Sequence[int]) -> np.ndarray:
     return np.mean(rows, axis=0).astype(np.float32)
 
 
-def tokenize_ids(text: str, *, parse_special: bool = False) -> list[int]:
+def tokenize_ids(
+    text: str, *, parse_special: bool = False, vocab: Sequence[str] = VOCAB
+) -> list[int]:
     """Longest match over the word vocabulary, byte fallback for anything else."""
-    words = sorted(range(FIRST_WORD, len(VOCAB)), key=lambda i: -len(VOCAB[i]))
+    words = sorted(range(FIRST_WORD, len(vocab)), key=lambda i: -len(vocab[i]))
     if parse_special:
         words = list(range(N_SPECIAL)) + words
     ids: list[int] = []
     rest = text
     while rest:
-        match = next((i for i in words if rest.startswith(VOCAB[i])), None)
+        match = next((i for i in words if rest.startswith(vocab[i])), None)
         if match is not None:
             ids.append(match)
-            rest = rest[len(VOCAB[match]) :]
+            rest = rest[len(vocab[match]) :]
         else:
             ids.extend(N_SPECIAL + b for b in rest[0].encode())
             rest = rest[1:]
     return ids
 
 
-def logits_for(ids: Sequence[int]) -> np.ndarray:
+def logits_for(ids: Sequence[int], vocab: Sequence[str] = VOCAB) -> np.ndarray:
     """Fixed logits for a context: word tokens get a seeded spread, bytes and specials less."""
     seed = zlib.crc32(np.asarray(ids, dtype=np.int64).tobytes())
     rng = np.random.default_rng(seed)
-    logits = rng.normal(-6.0, 1.0, len(VOCAB)).astype(np.float32)
-    logits[FIRST_WORD:] = rng.normal(2.0, 2.5, len(WORDS)).astype(np.float32)
+    logits = rng.normal(-6.0, 1.0, len(vocab)).astype(np.float32)
+    logits[FIRST_WORD:] = rng.normal(2.0, 2.5, len(vocab) - FIRST_WORD).astype(np.float32)
     return logits
 
 
-def distribution(ids: Sequence[int], top_n: int) -> NextTokenDistribution:
+def distribution(
+    ids: Sequence[int], top_n: int, vocab: Sequence[str] = VOCAB
+) -> NextTokenDistribution:
     """The fake's next-token distribution after ``ids``."""
-    logits = logits_for(ids)
+    logits = logits_for(ids, vocab)
     z = logits.astype(np.float64) - float(logits.max())
     probs = np.exp(z) / np.exp(z).sum()
     order = np.argsort(-logits, kind="stable")[:top_n]
-    top = [Candidate(piece(int(i)), float(logits[i]), float(probs[i])) for i in order]
-    return NextTokenDistribution([piece(i) for i in ids], logits, top)
+    top = [Candidate(piece(int(i), vocab), float(logits[i]), float(probs[i])) for i in order]
+    return NextTokenDistribution([piece(i, vocab) for i in ids], logits, top)
+
+
+def second_fake_client() -> FakeModelClient:
+    """The second fake model: more whole words (one token for " Unbelievable"), other logits."""
+    return FakeModelClient(vocab=SECOND_VOCAB, name="fake-second")
 
 
 class FakeGeneration(Iterator[GeneratedToken]):
@@ -244,6 +269,8 @@ class FakeGeneration(Iterator[GeneratedToken]):
         if best is None:
             self._finish("eos")
             raise StopIteration
+        dist = distribution(self._ids, self._settings.top_n, self._client.vocab)
+        best = dist.top[0]
         token = GeneratedToken(
             len(self._made), best.token, best.prob, 1.0, best.token.text, dist.top
         )

@@ -1,5 +1,6 @@
 """The model service on a real worker (tiny GGUF): a new call cancels the running one, status
-follows loading and failure, and a crash is recovered by the next call."""
+follows loading and failure, a crash is recovered by the next call; a second model is its own
+worker, made when asked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from typing import Any
 from tutor.runtime.client import ModelClient
 from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import GenerationSettings
-from tutor.ui.model_service import ModelService, ServiceStatus
+from tutor.ui.model_service import (
+    SECOND_MISSING,
+    ModelService,
+    ServiceStatus,
+    installed_second_client,
+)
 
 
 def test_a_new_call_cancels_a_running_generation(tiny: Path) -> None:
@@ -65,3 +71,31 @@ def test_a_broken_model_fails_with_the_runtime_message(tmp_path: Path) -> None:
     else:
         raise AssertionError("a broken model loaded")
     assert service.status.state == "failed" and "broken.gguf" in service.status.message
+
+
+def test_the_second_model_is_its_own_worker_made_only_when_asked(tiny: Path) -> None:
+    installed: list[Path] = []  # empty: the second model is not installed (yet)
+    service = ModelService(
+        lambda: ModelClient(tiny, n_threads=1),
+        lambda: ModelClient(installed[0], n_threads=1) if installed else None,
+    )
+    try:
+        assert service.second() is None
+        installed.append(tiny)  # pulled while the app runs: the next ask finds it
+        second = service.second()
+        assert second is not None and service.second() is second
+        assert second.status.state == "idle"  # nothing loaded until its first call
+        first_ids = service.call(lambda client: [p.id for p in client.tokenize("the cat")])
+        second_ids = second.call(lambda client: [p.id for p in client.tokenize("the cat")])
+        assert first_ids == second_ids  # the same file, so the same tokens
+        assert service.client.pid != second.client.pid  # but two worker processes
+        assert service.status.state == second.status.state == "ready"
+        second_client = second.client
+    finally:
+        service.close()
+    assert not second_client.running  # closing the app's service stops both
+
+
+def test_no_second_model_in_an_empty_data_directory() -> None:
+    assert installed_second_client() is None  # the suite's LLM_TUTOR_HOME has nothing pulled
+    assert "llm-tutor models pull gemma3-270m" in SECOND_MISSING

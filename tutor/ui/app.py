@@ -24,7 +24,7 @@ from tutor.core.pack_archive import InstalledPack, pack_choices
 from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
-from tutor.ui.model_service import ModelService
+from tutor.ui.model_service import ModelService, installed_second_client
 from tutor.ui.pack_watch import PackReloaded, PackWatchService, ReloadAware
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
@@ -70,7 +70,7 @@ class TutorApp(App[None]):
         self.notices = notices
         self.sub_title = pack.title  # the header shows titles as plain text, never markup
         self.model_spec = model  # catalog id or .gguf path; None: the learner's choice or default
-        self.model_service = ModelService(self._new_client)
+        self.model_service = ModelService(self._new_client, self._new_second_client)
         self.watch_pack = watch  # --watch: reload pack files when they are saved
         self.pack_watch: PackWatchService | None = None
         self.choices = choices or []  # more than one: a pack picker opens first
@@ -122,6 +122,10 @@ class TutorApp(App[None]):
         from tutor.runtime import ModelClient  # numpy and the runtime load on first use
 
         return ModelClient(self.model_spec)
+
+    def _new_second_client(self) -> ModelClient | None:
+        """The comparison model's client (not started), or None when it is not installed."""
+        return installed_second_client(self.model_spec)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """App-level workers; a screen's workers report to its own handler (``tutor.ui.base``)."""

@@ -10,11 +10,19 @@ the worker process if it is not running (the first call after a crash starts a f
 keeps a ``ServiceStatus`` (loading / ready / failed, with the runtime's own message) that
 screens follow through ``subscribe``. Nothing here touches a widget: listeners are called on the
 thread that changed the status and must only post messages.
+
+A second model to compare against (Gemma 3 270M: a 262k-token vocabulary against SmolLM2's
+49k, a base model against an instruct one) is reached through ``second()``: its own service and
+worker process, made only when a screen first asks, so learners who never compare never pay for
+a second model in memory. ``second()`` is None when that model is not installed, and
+``SECOND_MISSING`` says in one line how to install it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +33,9 @@ if TYPE_CHECKING:  # the runtime (and numpy) load with the first model call, not
     from tutor.runtime.types import GenerationSettings, ModelInfo
 
 T = TypeVar("T")
+SECOND_MODEL_ID = "gemma3-270m"  # the catalog's model to compare with (tutor/runtime/catalog.py)
+COMPARE_KEY = "ctrl+o"  # the lab's key for "show the second model beside" (works while typing)
+SECOND_MISSING = "Gemma 3 270M is not installed: `llm-tutor models pull gemma3-270m` adds it."
 State = Literal["idle", "loading", "ready", "failed"]
 
 
@@ -43,9 +54,18 @@ Listener = Callable[[ServiceStatus], object]
 class ModelService:
     """One per app. Thread-safe: call it from workers, never from the UI thread."""
 
-    def __init__(self, client_factory: Callable[[], ModelClientProtocol]) -> None:
-        """``client_factory`` makes the client on first use (``ModelClient(spec)``, or a fake)."""
+    def __init__(
+        self,
+        client_factory: Callable[[], ModelClientProtocol],
+        second_factory: Callable[[], ModelClientProtocol | None] | None = None,
+    ) -> None:
+        """``client_factory`` makes the client on first use (``ModelClient(spec)``, or a fake);
+        ``second_factory`` the comparison model's client, or None when it is not installed
+        (asked again on each ``second()`` until it gives one, so a model pulled while the app
+        runs is found)."""
         self._factory = client_factory
+        self._second_factory = second_factory
+        self._second: ModelService | None = None
         self._client: ModelClientProtocol | None = None
         self._mutex = threading.Lock()  # guards the fields below, never held during a call
         self._in_call = 0
@@ -76,6 +96,21 @@ class ModelService:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+    def second(self) -> ModelService | None:
+        """The comparison model's own service (a second worker process, started by its first
+        call), or None when no second model is installed. Cheap: nothing loads until a call."""
+        with self._mutex:
+            second, factory = self._second, self._second_factory
+        if second is not None or factory is None:
+            return second
+        client = factory()
+        if client is None:
+            return None
+        with self._mutex:
+            if self._second is None:
+                self._second = ModelService(lambda: client)
+            return self._second
 
     # -- calls (from worker threads) ---------------------------------------------------------
 
@@ -151,11 +186,14 @@ class ModelService:
             client.cancel()
 
     def close(self) -> None:
-        """Stop the worker process (the app is quitting)."""
+        """Stop the worker process, and the second model's if one started (the app is quitting)."""
         with self._mutex:
             client, self._client = self._client, None
+            second, self._second = self._second, None
         if client is not None:
             client.close()
+        if second is not None:
+            second.close()
         self._set(ServiceStatus("idle"))
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -178,3 +216,41 @@ class ModelService:
         if changed:
             for listener in listeners:
                 listener(status)
+
+
+def installed_second_client(first_spec: str | None = None) -> Any | None:
+    """A ``ModelClient`` (not started) for the model to compare with, or None if not installed.
+
+    That is Gemma 3 270M, unless the learner's own model is Gemma: then the catalog's default
+    (SmolLM2), so the comparison is never a model against itself.
+    """
+    from tutor.runtime import ModelClient
+    from tutor.runtime.catalog import chosen_spec, installed_path, load_catalog
+
+    catalog = load_catalog()
+    first = first_spec or chosen_spec() or catalog.default
+    wanted = catalog.default if first == SECOND_MODEL_ID else SECOND_MODEL_ID
+    path = installed_path(catalog.get(wanted))
+    return None if path is None else ModelClient(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _catalog_name(path: str) -> str | None:
+    from tutor.runtime.catalog import installed_path, load_catalog
+
+    for entry in load_catalog().models:
+        found = installed_path(entry)
+        if found is not None and os.path.samefile(found, path):
+            return entry.name
+    return None
+
+
+def model_label(info: ModelInfo | None) -> str:
+    """A short name for a loaded model: its catalog name (``SmolLM2 135M Instruct (Q4_1)``)
+    when the file is a catalog model's, else the name written in the file."""
+    if info is None:
+        return "(loading…)"
+    try:
+        return _catalog_name(info.path) or info.name
+    except OSError:  # a file that moved or a fake's path: the file's own name will do
+        return info.name

@@ -5,7 +5,9 @@ An instrument subclasses ``InstrumentScreen``, composes its body in ``compose_bo
 model with ``run_model(op, done)`` (``op(client)`` runs in a thread worker through the app's
 ``ModelService``; ``done(result)`` builds the message posted back to the screen), and handles
 that message on the UI thread. A call that fails shows the runtime's own message and
-"r: retry"; a call replaced by a newer one is dropped silently.
+"r: retry"; a call replaced by a newer one is dropped silently. ``run_second(op, done)`` does
+the same on the model to compare with (its own worker, so neither call cancels the other); a
+failure there arrives as ``SecondFailed`` for the screen's comparison panel to show.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ class CallFailed(Message):
         super().__init__()
         self.reason = reason
         self.cancelled = cancelled
+
+
+class SecondFailed(Message):
+    """A call to the second (comparison) model failed; ``reason`` is the runtime's message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -146,8 +156,11 @@ class InstrumentScreen(TutorScreen[None]):
         if self._unsubscribe is not None:
             self._unsubscribe()
         running = [w for w in self.workers if w.node is self and w.is_running]
-        if running:
+        if any(w.group != "lab-second" for w in running):
             self.service.cancel()
+        second = self.service.second() if any(w.group == "lab-second" for w in running) else None
+        if second is not None:
+            second.cancel()
 
     def start(self) -> None:
         """First request of the instrument (called on mount)."""
@@ -195,6 +208,30 @@ class InstrumentScreen(TutorScreen[None]):
         except ModelRuntimeError as err:
             if not worker.is_cancelled:
                 self.post_message(CallFailed(str(err), isinstance(err, CancelledError)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(done(result))
+
+    def run_second(self, op: Callable[[Any], Any], done: Callable[[Any], Message]) -> bool:
+        """``run_model`` on the second model (replacing this screen's running call to it);
+        False, and nothing runs, when no second model is installed (show ``SECOND_MISSING``)."""
+        second = self.service.second()
+        if second is None:
+            return False
+        self._second_worker(second, op, done)
+        return True
+
+    @work(thread=True, exclusive=True, group="lab-second", exit_on_error=False)
+    def _second_worker(
+        self, second: ModelService, op: Callable[[Any], Any], done: Callable[[Any], Message]
+    ) -> None:
+        """Off the UI thread, like ``_model_worker``; failures come back as ``SecondFailed``."""
+        worker = get_current_worker()
+        try:
+            result = second.call(op)
+        except ModelRuntimeError as err:
+            if not worker.is_cancelled:
+                self.post_message(SecondFailed(str(err)))
             return
         if not worker.is_cancelled:
             self.post_message(done(result))

@@ -5,6 +5,11 @@ the entropy (in bits) says how spread the distribution is, and the share of prob
 shown rows hold says how much is left in the tail. Any text can be looked up for its rank and
 probability. ``enter`` appends the highlighted token and asks for the next distribution,
 ``backspace`` steps back (earlier distributions are kept, so stepping back costs nothing).
+
+``ctrl+o`` sets a second model's candidates for the same prompt beside the first's (SmolLM2
+135M Instruct against Gemma 3 270M base: different vocabularies, different training, so
+different guesses and a different spread); ``enter`` still appends the left model's choice
+and both answer for the new prompt. Without a second model it says how to install it.
 """
 
 from __future__ import annotations
@@ -15,17 +20,21 @@ import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
 from tutor.explain.sampling import entropy_bits
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
-from tutor.ui.lab.base import InstrumentScreen, Verdict
-from tutor.ui.widgets.bars import BarRow, ProbabilityBars
+from tutor.ui.lab.base import InstrumentScreen, SecondFailed, Verdict
+from tutor.ui.model_service import COMPARE_KEY, SECOND_MISSING, model_label
+from tutor.ui.widgets.bars import BarRow, ProbabilityBars, render_bars
 from tutor.ui.widgets.token_strip import visible
 
 SHOWN = 12  # rows of bars that fit at 80x24 with the prompt, summary and look-up lines
 TOP_N = 20
+COMPARED = 10  # rows per model side by side (a heading and an entropy line each, too)
+HALF_LABEL, HALF_BAR = 12, 14  # a column of 39 cells: mark, label, bar, percent
 
 
 def rank_of(logits: np.ndarray, token_id: int) -> int:
@@ -51,6 +60,40 @@ def summary_line(dist: NextTokenDistribution, shown: int) -> Text:
     return line
 
 
+def compare_rows(
+    dist: NextTokenDistribution, shown: int, marked: str | None, full: float
+) -> list[BarRow]:
+    """The half-width bars: probability only, a full bar being ``full`` (the largest on either
+    side, so the two columns share one scale); ``›`` marks the token the other side chose."""
+    return [
+        BarRow(
+            c.token.text,
+            c.prob / full if full > 0 else 0.0,
+            f"{c.prob:6.1%}",
+            "›" if c.token.text == marked else " ",
+        )
+        for c in dist.top[:shown]
+    ]
+
+
+def shared_full(*dists: NextTokenDistribution | None) -> float:
+    """The largest shown probability of the distributions there are: a full bar on both sides."""
+    return max((d.top[0].prob for d in dists if d is not None and d.top), default=1.0)
+
+
+def column_foot(dist: NextTokenDistribution, shown: int) -> Text:
+    """Under each model's column: its entropy and the share its shown rows hold."""
+    share = sum(c.prob for c in dist.top[:shown])
+    line = Text(f"entropy {entropy_bits(dist.probs()):.2f} bits", style="bold")
+    line.append(f" · top {min(shown, len(dist.top))}: {share:.0%}")
+    return line
+
+
+def short_name(label: str) -> str:
+    """The first word of a model's label (``SmolLM2``, ``Gemma``), for the summary line."""
+    return label.split(" ", 1)[0]
+
+
 @dataclass(frozen=True)
 class Lookup:
     """A typed text's first token, with its rank and probability in the distribution."""
@@ -74,6 +117,15 @@ def lookup_line(found: list[Lookup]) -> Text:
 
 class DistributionReady(Message):
     """The next-token distribution after ``prompt``."""
+
+    def __init__(self, prompt: str, dist: NextTokenDistribution) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.dist = dist
+
+
+class SecondDistributionReady(Message):
+    """The second model's next-token distribution after ``prompt``."""
 
     def __init__(self, prompt: str, dist: NextTokenDistribution) -> None:
         super().__init__()
@@ -108,15 +160,25 @@ class NextTokenScreen(InstrumentScreen):
         Binding("up,k", "move(-1)", "↑", show=False),
         Binding("down,j", "move(1)", "Choose", id="next.move", key_display="↑↓"),
         Binding("enter", "append", "Append", id="next.append"),
-        Binding("backspace", "back_step", "Step back", id="next.backstep"),
-        Binding("e", "edit", "Edit prompt", id="next.edit"),
+        Binding("backspace", "back_step", "Undo", id="next.backstep"),
+        Binding("e", "edit", "Prompt", id="next.edit"),
         Binding("slash", "lookup", "Look up", id="next.lookup"),
+        Binding(COMPARE_KEY, "compare", "Compare", id="next.compare"),
     ]
     DEFAULT_CSS = """
     NextTokenScreen #next-summary { height: 1; margin: 1 0 0 0; }
     NextTokenScreen #next-lookup-result { height: auto; max-height: 2; }
     NextTokenScreen #next-verdict { height: auto; }
-    NextTokenScreen #next-bars { height: 12; margin: 1 0 0 0; }
+    NextTokenScreen #next-columns { height: auto; margin: 1 0 0 0; }
+    NextTokenScreen #next-left { height: auto; width: 1fr; }
+    NextTokenScreen #next-bars { height: 12; }
+    NextTokenScreen #next-first-head, NextTokenScreen #next-first-foot { display: none; }
+    NextTokenScreen #next-second { display: none; width: 1fr; height: 12; }
+    NextTokenScreen.-compare #next-first-head { display: block; height: 1; }
+    NextTokenScreen.-compare #next-first-foot { display: block; height: 1; }
+    NextTokenScreen.-compare #next-bars { height: 10; }
+    NextTokenScreen.-compare #next-second { display: block; }
+    NextTokenScreen.-compare #next-summary { height: 2; }
     """
     PREDICT_QUESTION = "What will the model's most likely next token be?"
     PREDICT_HINT = "a word or piece of a word"
@@ -127,11 +189,19 @@ class NextTokenScreen(InstrumentScreen):
         self.context_text = self.spec.prompt
         self.steps: list[tuple[str, NextTokenDistribution]] = []  # earlier contexts, for back
         self.lookup: list[Lookup] = []
+        self.comparing = False  # the second model's candidates beside the first's
+        self.second_dist: NextTokenDistribution | None = None
+        self.second_trouble: str | None = None  # why the second model has no answer
 
     def compose_body(self) -> ComposeResult:
         prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="next-prompt")
         yield self.field("Prompt", prompt)
-        yield CandidateBars(id="next-bars")
+        with Horizontal(id="next-columns"):
+            with Vertical(id="next-left"):
+                yield Static(id="next-first-head")
+                yield CandidateBars(id="next-bars")
+                yield Static(id="next-first-foot")
+            yield Static(id="next-second")
         yield Static(id="next-summary")
         yield Static(id="next-verdict")
         lookup = Input(placeholder="press / then type a token; enter: its rank", id="next-lookup")
@@ -149,6 +219,8 @@ class NextTokenScreen(InstrumentScreen):
             lambda client: client.next_token(prompt, top_n=TOP_N),
             lambda dist: DistributionReady(prompt, dist),
         )
+        if self.comparing:
+            self.fetch_second(prompt)
 
     def on_distribution_ready(self, message: DistributionReady) -> None:
         self.model_answered()
@@ -162,7 +234,17 @@ class NextTokenScreen(InstrumentScreen):
     def refresh_view(self) -> None:
         bars = self.query_one(ProbabilityBars)
         summary = self.query_one("#next-summary", Static)
-        if self.dist is None:
+        missing = self.comparing and self.second_trouble == SECOND_MISSING
+        side_by_side = self.comparing and self.revealed and not missing
+        self.set_class(side_by_side, "-compare")
+        bars.label_width, bars.bar_width = (HALF_LABEL, HALF_BAR) if side_by_side else (14, 24)
+        if self.dist is not None and side_by_side:
+            full = shared_full(self.dist, self.second_dist)
+            bars.rows = tuple(compare_rows(self.dist, COMPARED, None, full))
+            bars.highlight = min(bars.highlight or 0, COMPARED - 1)
+            bars.refresh()
+            self.refresh_compare(summary)
+        elif self.dist is None:
             bars.rows = ()
             summary.update(Text("Asking the model…", style="dim"))
         elif not self.revealed:
@@ -171,8 +253,74 @@ class NextTokenScreen(InstrumentScreen):
         else:
             bars.rows = tuple(bar_rows(self.dist, SHOWN))
             summary.update(summary_line(self.dist, SHOWN))
-        self.query_one("#next-verdict", Static).update(self.verdict_text() if self.revealed else "")
+        verdict = self.verdict_text() if self.revealed else Text("")
+        if missing:  # no second model: one line under the usual view says how to get one
+            verdict = Text("\n").join([t for t in (verdict, Text(SECOND_MISSING)) if t.plain])
+        self.query_one("#next-verdict", Static).update(verdict)
         self.query_one("#next-lookup-result", Static).update(lookup_line(self.lookup))
+
+    # -- the second model, side by side ---------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Show (or hide) the second model's candidates for the same prompt."""
+        self.comparing = not self.comparing
+        if self.comparing:
+            self.fetch_second(self.context_text)
+        self.refresh_view()
+
+    def fetch_second(self, prompt: str) -> None:
+        self.second_dist, self.second_trouble = None, None
+        if not self.run_second(
+            lambda client: client.next_token(prompt, top_n=TOP_N),
+            lambda dist: SecondDistributionReady(prompt, dist),
+        ):
+            self.second_trouble = SECOND_MISSING
+
+    def on_second_distribution_ready(self, message: SecondDistributionReady) -> None:
+        if message.prompt == self.context_text:
+            self.second_dist = message.dist
+            self.refresh_view()
+
+    def on_second_failed(self, message: SecondFailed) -> None:
+        self.second_trouble = (
+            f"The second model could not answer: {message.reason} ({COMPARE_KEY} twice: try again)"
+        )
+        self.refresh_view()
+
+    def refresh_compare(self, summary: Static) -> None:
+        """Both columns: a heading, the bars (the right one marks the left's choice), entropy."""
+        assert self.dist is not None
+        first_label = model_label(self.service.status.info)
+        second = self.service.second()
+        second_label = model_label(second.status.info if second is not None else None)
+        self.query_one("#next-first-head", Static).update(Text(first_label, style="bold"))
+        self.query_one("#next-first-foot", Static).update(column_foot(self.dist, COMPARED))
+        right = self.query_one("#next-second", Static)
+        full = shared_full(self.dist, self.second_dist)
+        line = Text(
+            f"prompt: {len(self.dist.prompt_tokens)} tokens for {short_name(first_label)}",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        if self.second_trouble is not None:
+            right.update(Text(self.second_trouble))
+        elif self.second_dist is None:
+            right.update(Text("Second model: asking…", style="dim"))
+        else:
+            highlight = self.dist.top[self.query_one(ProbabilityBars).highlight or 0]
+            rows = compare_rows(self.second_dist, COMPARED, highlight.token.text, full)
+            body = Text(second_label, style="bold", no_wrap=True, overflow="ellipsis")
+            body.append("\n")
+            body.append_text(render_bars(rows, label_width=HALF_LABEL, bar_width=HALF_BAR))
+            body.append("\n")
+            body.append_text(column_foot(self.second_dist, COMPARED))
+            right.update(body)
+            count = len(self.second_dist.prompt_tokens)
+            line.append(f", {count} for {short_name(second_label)}")
+        line.append(
+            f"\na full bar is {full:.1%}, the larger top · › right: the left's choice", style="dim"
+        )
+        summary.update(line)
 
     # -- generation by hand ------------------------------------------------------------------------
 
@@ -181,6 +329,8 @@ class NextTokenScreen(InstrumentScreen):
         if bars.rows:
             current = bars.highlight or 0
             bars.highlight = max(0, min(len(bars.rows) - 1, current + step))
+            if self.comparing:
+                self.refresh_view()  # the right column marks the newly chosen token
 
     def action_append(self) -> None:
         if self.dist is None or not self.revealed:
@@ -202,6 +352,8 @@ class NextTokenScreen(InstrumentScreen):
         self._last_call = None
         self.query_one("#next-prompt", Input).value = self.context_text
         self.query_one(ProbabilityBars).highlight = 0
+        if self.comparing:
+            self.fetch_second(self.context_text)
         self.refresh_view()
 
     def action_edit(self) -> None:
