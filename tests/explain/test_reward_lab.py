@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -94,3 +95,33 @@ def test_best_of_n_and_winner_length() -> None:
     assert reward_lab.doubling_sizes(4) == [1, 2, 4]
     assert reward_lab.doubling_sizes(6) == [1, 2, 4, 6]
     assert reward_lab.winner_lengths(cands, [1, 2, 4]) == [(1, 5), (2, 9), (4, 20)]
+
+
+def test_gradient_descent_loss_falls_to_newtons() -> None:
+    items = [reward_lab.Comparison(f"p{i}", "thanks kindly friend", "no go away", 1.0)
+             for i in range(8)]  # fmt: skip
+    model = reward_lab.train(items, reward_lab.FeatureCache(HashEmbedder()))
+    gd = model.gd_losses
+    assert len(gd) == reward_lab.GD_STEPS + 1 and gd[0] == pytest.approx(np.log(2))
+    assert all(later <= earlier for earlier, later in itertools.pairwise(gd))
+    assert gd[-1] < gd[0] and model.losses[-1] <= gd[-1] + 1e-9  # Newton's minimum is lower
+
+
+class Store:
+    """Records what record_vote is given (the real store is in the kill test)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+
+    def record_vote(self, *args: Any) -> None:
+        self.rows.append(args)
+
+
+def test_record_passes_the_pair_and_refuses_an_unknown_vote() -> None:
+    pair = reward_lab.Pair("p", "one", "two", {"seed": 1}, {"seed": 2}, 1, 1)
+    store = Store()
+    reward_lab.record(store, pair, "both_bad", "f" * 64)
+    assert store.rows == [("p", "one", "two", {"seed": 1}, {"seed": 2}, "both_bad", "f" * 64)]
+    with pytest.raises(ValueError, match="vote must be one of"):
+        reward_lab.record(store, pair, "c", "")
+    assert len(store.rows) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tutor.drawing import bar, braille_scatter, shade, token_label, window
+from tutor.drawing import bar, braille_scatter, shade, sparkline, token_label, window
 from tutor.ui.widgets.heatmap import render_heatmap
 
 
@@ -50,3 +50,10 @@ def test_heatmap_windows_long_prompts_around_the_cursor() -> None:
     assert len(lines) == 11
     assert any(line.startswith("▶ 60 t60") for line in lines)
     assert lines[0].lstrip().startswith("…")  # columns before the window are hidden
+
+
+def test_sparkline_spans_its_range_and_leaves_nan_blank() -> None:
+    assert sparkline([0.0, 0.5, 1.0]) == "▁▅█"
+    assert sparkline([0.5, 1.0], lo=0.0, hi=1.0) == "▅█"
+    assert sparkline([2.0, float("nan"), 2.0]) == "▁ ▁"  # no spread: all at the bottom
+    assert sparkline([float("nan")]) == " "

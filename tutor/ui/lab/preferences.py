@@ -81,10 +81,11 @@ class RewardTrained(Message):
 class Progress(Message):
     """How far a long call has got ("sampling 3 of 8…")."""
 
-    def __init__(self, view: str, text: str) -> None:
+    def __init__(self, view: str, text: str, call: int) -> None:
         super().__init__()
         self.view = view
         self.text = text
+        self.call = call  # which call it comes from (a replaced call's progress is dropped)
 
 
 class SamplesRanked(Message):
@@ -171,6 +172,7 @@ class PreferencesScreen(InstrumentScreen):
         self.vote: str | None = None  # the learner's vote on it, once cast
         self.upcoming: reward_lab.Pair | None = None  # the next pair, written ahead
         self.running: str | None = None  # what the running call is for
+        self.call = 0  # counts calls, so a replaced call's progress is dropped
         self.model: reward_lab.TrainedReward | None = None
         self.trained_on = 0  # how many votes the current model was fitted on
         self.history: list[tuple[int, float]] = []  # (votes, held-out) after each refit
@@ -188,6 +190,8 @@ class PreferencesScreen(InstrumentScreen):
         yield Static(id="prefs-keys")
 
     def start(self) -> None:
+        if self.spec.seed is None:  # new seeds, never a pair already voted on this prompt
+            self.seed = 1 + 2 * sum(v.prompt == self.prompt for v in self.store_votes())
         self.refresh_view()
         self.new_pair()  # refits the reward model first when there are votes already
 
@@ -260,6 +264,7 @@ class PreferencesScreen(InstrumentScreen):
         if self.running not in (None, purpose):
             self.progress.pop(self.running, None)  # that call is replaced: its progress goes
         self.running = purpose
+        self.call += 1
 
         def full(client: Any) -> Any:
             model = current
@@ -286,7 +291,18 @@ class PreferencesScreen(InstrumentScreen):
         self.dpo = None if self.view != "dpo" else self.dpo
         self.refresh_view()
 
+    def tell(self, view: str) -> Callable[[str], None]:
+        """A progress reporter for the next call (used from its worker thread)."""
+        call = self.call + 1  # run_lab numbers the call it starts next
+
+        def report(text: str) -> None:
+            self.post_message(Progress(view, text, call))
+
+        return report
+
     def on_progress(self, message: Progress) -> None:
+        if message.call != self.call:
+            return
         self.progress[message.view] = message.text
         self.refresh_view()
 
@@ -329,8 +345,7 @@ class PreferencesScreen(InstrumentScreen):
         if not ahead:
             self.pair, self.vote = None, None
 
-        def tell(text: str) -> None:
-            self.post_message(Progress("vote", text))
+        tell = self.tell("vote")
 
         def op(client: Any, _model: Any) -> reward_lab.Pair:
             text_a, n_a = generate_text(client, messages, settings_a, lambda k: tell(f"A: {k}"))
@@ -395,8 +410,7 @@ class PreferencesScreen(InstrumentScreen):
         temp = self.spec.temperature if self.spec.temperature is not None else TEMPERATURE
         base = {"temperature": temp, "max_tokens": self.spec.max_tokens or MAX_TOKENS}
 
-        def tell(text: str) -> None:
-            self.post_message(Progress("best", text))
+        tell = self.tell("best")
 
         def op(client: Any, model: Any) -> list[reward_lab.Candidate]:
             cache = self.feature_cache(client)
