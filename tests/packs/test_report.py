@@ -85,3 +85,23 @@ def test_a_tampered_row_is_refused_like_an_import(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(PackError, match=r"Eve\.json"):
         build_report(PACK, [path])
+
+
+def test_wrong_answers_read_as_the_learner_saw_them(tmp_path: Path) -> None:
+    """A stored pick is a choice index: the report names the choice's text instead."""
+    from tutor.core.authoring import new_pack
+    from tutor.core.grading import encode_response
+    from tutor.core.quiz import load_quiz
+    from tutor.core.report import readable_answer
+
+    pack = load_pack(new_pack(tmp_path / "pack", "Report pack"))
+    assert pack.lessons[0].quiz_path is not None
+    quiz = load_quiz(pack.lessons[0].quiz_path)
+    single, multiple, truefalse = quiz.questions[:3]
+    assert readable_answer(single, encode_response(2)) == "A grammar tree"
+    assert readable_answer(multiple, encode_response({0, 2})) == (
+        "Temperature; The size of the vocabulary"
+    )
+    assert readable_answer(truefalse, encode_response(False)) == "false"
+    assert readable_answer(single, encode_response(9)) == "9"  # out of range: as stored
+    assert readable_answer(None, "not json") == "not json"

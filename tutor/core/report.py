@@ -20,6 +20,14 @@ from typing import Any
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack
 from tutor.core.progress import ProgressStore
+from tutor.core.quiz import (
+    MultipleQuestion,
+    OrderingQuestion,
+    Question,
+    SingleQuestion,
+    TrueFalseQuestion,
+    load_quiz,
+)
 from tutor.core.sanitize import clean_text
 from tutor.core.transfer import import_progress
 
@@ -151,15 +159,54 @@ def _lesson_rows(pack: Pack, learner: str, store: ProgressStore, now: datetime) 
     return rows
 
 
+def _questions(pack: Pack) -> dict[tuple[str, str], Question]:
+    """Every question of the pack by (lesson, id); a quiz that does not load is left out."""
+    found: dict[tuple[str, str], Question] = {}
+    for lesson in pack.lessons:
+        try:
+            quiz = load_quiz(lesson.quiz_path) if lesson.quiz_path else None
+        except PackError:
+            continue
+        for question in quiz.questions if quiz else []:
+            found[(lesson.slug, question.id)] = question
+    return found
+
+
+def readable_answer(question: Question | None, response: str) -> str:
+    """A stored response (JSON: choice indices, text, a number) as the learner saw it: the
+    chosen choices' text, items in the order given, blanks joined; raw when it cannot be read."""
+    try:
+        value = json.loads(response)
+    except ValueError:
+        return response
+    if isinstance(question, SingleQuestion | MultipleQuestion):
+        picks = value if isinstance(value, list) else [value]
+        if all(isinstance(i, int) and 0 <= i < len(question.choices) for i in picks):
+            return "; ".join(question.choices[i].text for i in picks)
+    if (
+        isinstance(question, OrderingQuestion)
+        and isinstance(value, list)
+        and all(isinstance(i, int) and 0 <= i < len(question.items) for i in value)
+    ):
+        return " → ".join(question.items[i] for i in value)
+    if isinstance(question, TrueFalseQuestion) and isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " / ".join(str(v) for v in value)
+    return str(value)
+
+
 def _question_rows(pack: Pack, stores: dict[str, ProgressStore]) -> list[QuestionRow]:
     latest: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
     wrong: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    questions = _questions(pack)
     for name, store in stores.items():
         for answer in store.answers(pack.id):  # oldest first: the last one per learner wins
             key = (answer.lesson, answer.question_id)
             latest[key][name] = answer.score >= 1.0
             if answer.score < 1.0 and answer.response.strip():
-                wrong[key][clean_text(answer.response.strip())[:80]] += 1
+                shown = readable_answer(questions.get(key), answer.response.strip())
+                wrong[key][clean_text(shown)[:80]] += 1
     order = {lesson.slug: i for i, lesson in enumerate(pack.lessons)}
     rows = []
     for (lesson, qid), by_learner in sorted(
