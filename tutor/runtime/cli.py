@@ -121,6 +121,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
     if packaged is not None:
         print(f"{model.id} is already installed with the {model.package} package: {packaged}")
         return 0
+    downloaded = downloaded_path(model)
+    if model.sha256 and downloaded.is_file() and file_sha256(downloaded) == model.sha256:
+        # Installed and intact: nothing to fetch, no terms to ask again (``make models`` twice).
+        print(f"{model.id} is already installed (sha256 checked): {downloaded}")
+        return 0
     if model.terms_url and not (args.accept_terms or _accepts_terms(model)):
         print(f"{model.id} was not downloaded: its terms were not accepted", file=sys.stderr)
         return 1
