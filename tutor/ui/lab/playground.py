@@ -174,7 +174,15 @@ def template_tokens(client: Any, prompt: str | list[dict[str, str]]) -> list[Tok
 
 
 class Transcript(VerticalScroll, can_focus=True, inherit_bindings=False):
-    """The conversation (or the A/B panes, or the template); focusable for the letter keys."""
+    """The conversation (or the A/B panes, or the template); focusable for the letter keys,
+    which the screen handles; only the scrolling keys are its own."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_up", "Scroll", show=False),
+        Binding("down", "scroll_down", "Scroll", show=False),
+        Binding("pageup", "page_up", "Page", show=False),
+        Binding("pagedown", "page_down", "Page", show=False),
+    ]
 
 
 class PlaygroundScreen(InstrumentScreen):
@@ -262,7 +270,7 @@ class PlaygroundScreen(InstrumentScreen):
             style="dim",
         )
         text.append(
-            "esc: out of the box (letter keys) · e: edit · ^f stop · ^l new chat · ^r retry",
+            "esc: out of the box (letters, ↑↓ scroll) · e: edit · ^f stop · ^l new chat",
             style="dim",
         )
         return text
@@ -292,7 +300,11 @@ class PlaygroundScreen(InstrumentScreen):
             self.query_one("#play-b", Static).update(pane_text("B", b, diff_b))
         else:
             chat.update(self.chat_text())
-        self.call_after_refresh(self.query_one(Transcript).scroll_end, animate=False)
+        view = self.query_one(Transcript)
+        if two or self.showing_template or not self.revealed:  # read from the panes' heads
+            self.call_after_refresh(view.scroll_home, animate=False)
+        else:  # the chat follows its newest words
+            self.call_after_refresh(view.scroll_end, animate=False)
 
     def compare_heading(self) -> Text:
         text = Text("Instruct and base model, same prompt (ctrl+g: back to the chat)", style="bold")
