@@ -268,6 +268,16 @@ async def test_no_color_outline_is_readable_from_characters(
     assert any("1 of 3 lessons done" in line for line in lines)
 
 
+async def test_outline_counts_the_learners_predictions(make_app: MakeApp) -> None:
+    """The summary line says how many demo predictions were right, read from the store."""
+    app = make_app()
+    app.store.record_prediction("ui-test-pack", "first-steps", 0, "cat", "cat", True)
+    app.store.record_prediction("ui-test-pack", "first-steps", 0, "dog", "cat", False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("predictions: 1 of 2 right" in line for line in screen_lines(app))
+
+
 async def test_corrupt_database_is_reported(make_app: MakeApp, private_home: Path) -> None:
     private_home.mkdir(parents=True, exist_ok=True)
     paths.database_file().write_bytes(b"this is not a database" * 100)

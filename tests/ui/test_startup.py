@@ -23,7 +23,7 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 # Loaded on first use: the model runtime (and numpy with it), the quiz models and grading,
-# and every screen but the outline.
+# every screen but the outline, and the lab with the Markdown parser its demo cards use.
 NOT_AT_START = [
     "numpy",
     "tutor.runtime",
@@ -34,6 +34,9 @@ NOT_AT_START = [
     "tutor.ui.screens.quiz",
     "tutor.ui.screens.model",
     "tutor.ui.screens.help",
+    "tutor.ui.lab.picker",
+    "tutor.ui.lesson_text",
+    "markdown_it",
 ]
 
 

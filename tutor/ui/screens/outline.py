@@ -15,7 +15,6 @@ from tutor.core.pack import Lesson
 from tutor.core.progress import LessonProgress
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
-from tutor.ui.lab.picker import prediction_score
 
 TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
 STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
@@ -107,7 +106,7 @@ class OutlineScreen(TutorScreen[None]):
         due = len(self.services.store.due_cards(pack.id, _now()))
         if due:
             summary.append(f"  ·  {due} due", style="bold")
-        right, total = prediction_score(self.services.store, pack.id)
+        right, total = self.services.store.prediction_score(pack.id)
         if total:
             summary.append(f"  ·  predictions: {right} of {total} right")
         if last in {lesson.slug for lesson in pack.lessons}:
