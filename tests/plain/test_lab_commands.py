@@ -253,7 +253,7 @@ def test_every_course_demo_command_parses() -> None:
             assert args.func.__wrapped__ is handlers[argv[0]]
             assert args.prompt if argv[0] != "tokens" else args.text
             seen.add(demo.spec.kind)
-    assert seen == {"tokens", "next-token", "generation", "prompting"}
+    assert seen == {"tokens", "next-token", "sampling", "generation", "prompting"}
 
 
 def test_demo_settings_reach_the_commands() -> None:
