@@ -22,8 +22,7 @@ import argparse
 import json
 import math
 import shutil
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,14 +31,7 @@ from tutor.drawing import shade, shade_legend, token_label
 from tutor.explain import attention as A
 from tutor.explain import embeddings as E
 from tutor.explain import heads as Hd
-from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
-
-Handler = Callable[[argparse.Namespace], int]
-BAD_INPUT = 2
-
-
-class BadInput(Exception):
-    """A request the model cannot answer as asked (the message says why)."""
+from tutor.plain.model_command import BadInput, guard, model_options, open_client
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--by-hand", action="store_true", help="recompute one query's attention step by step"
     )
     att.add_argument("--query", type=int, help="query position for --by-hand (default: last)")
-    _common(att)
-    att.set_defaults(func=_guard(cmd_attention))
+    model_options(att)
+    att.set_defaults(func=guard(cmd_attention))
     emb = subparsers.add_parser("embed", help="compare words or phrases by embedding similarity")
     emb.add_argument("texts", nargs="+", metavar="TEXT", help="two or more words or phrases")
     emb.add_argument(
@@ -64,47 +56,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="auto",
         help="token: input embeddings (single words); phrase: centred middle-layer states",
     )
-    _common(emb)
-    emb.set_defaults(func=_guard(cmd_embed))
+    model_options(emb)
+    emb.set_defaults(func=guard(cmd_embed))
     lens = subparsers.add_parser(
         "lens", help="the logit lens: each layer's top next-token guesses for a prompt"
     )
     lens.add_argument("prompt", help="the text to run through the model")
     lens.add_argument("--all", action="store_true", help="every position, not only the last")
     lens.add_argument("--top", type=int, default=5, help="guesses per layer (default 5)")
-    _common(lens)
-    lens.set_defaults(func=_guard(cmd_lens))
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--model", metavar="ID|PATH", help="model to use (default: the one in use)")
-
-
-def _guard(handler: Handler) -> Handler:
-    """One clear line on stderr and a non-zero exit code, never a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (BadInput, PromptTooLongError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return BAD_INPUT
-        except ModelRuntimeError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-
-    run.__doc__ = handler.__doc__
-    return run
-
-
-def _client(args: argparse.Namespace) -> Any:
-    from tutor.runtime.client import ModelClient
-
-    return ModelClient(args.model)
+    model_options(lens)
+    lens.set_defaults(func=guard(cmd_lens))
 
 
 def _check_index(value: int | None, count: int, what: str) -> None:
@@ -129,7 +90,7 @@ def _rounded(a: np.ndarray, digits: int = 6) -> Any:
 
 def cmd_attention(args: argparse.Namespace) -> int:
     """Capture the prompt's attention and print it (or its by-hand recomputation)."""
-    with _client(args) as client:
+    with open_client(args) as client:
         info = client.start()
         _check_index(args.layer, info.n_layers, "layer")
         _check_index(args.head, info.n_heads, "head")
@@ -270,7 +231,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     texts = [t for t in args.texts if t.strip()]
     if len(texts) < 2:
         raise BadInput("give at least two non-empty texts to compare")
-    with _client(args) as client:
+    with open_client(args) as client:
         found = client.embeddings(texts, representation=args.representation)
     sim = E.cosine_matrix(found.vectors)
     if args.json:
@@ -301,7 +262,7 @@ def cmd_lens(args: argparse.Namespace) -> int:
     """Print each layer's top guesses for the next token (last position, or all)."""
     if not 1 <= args.top <= 20:
         raise BadInput("--top must be between 1 and 20")
-    with _client(args) as client:
+    with open_client(args) as client:
         grid = client.lens(args.prompt, top_n=args.top)
     tokens = _texts(grid.tokens)
     n_layers, n_tokens = grid.top_ids.shape[:2]

@@ -19,13 +19,11 @@ prompt) prints one line on stderr and exits with 2; model errors print one line 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import os
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,10 +32,9 @@ import numpy as np
 from tutor.core.sanitize import clean_text
 from tutor.drawing import bar, token_label
 from tutor.explain.sampling import Stage, draw, entropy_bits, sampler_chain, softmax
-from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
+from tutor.plain.model_command import BadInput, guard, model_options, open_client
+from tutor.runtime.errors import ModelRuntimeError
 
-Handler = Callable[[argparse.Namespace], int]
-BAD_INPUT = 2
 BAR_WIDTH = 20
 LABEL_WIDTH = 14
 MAX_TEMPERATURE = 10.0  # as a lesson's demo block allows (tutor.core.demo.DemoSpec)
@@ -48,10 +45,6 @@ DEFAULT_MAX_TOKENS = 64  # as the generation explorer
 DEFAULT_DRAWS = 100  # as the sampler lab's "draw 100"
 STEP_BAR_WIDTH = 12  # narrower than next's bars: the alternatives share the line
 MIN_ALTERNATIVES_WIDTH = 20
-
-
-class BadInput(Exception):
-    """A request the command cannot run as asked (the message says why)."""
 
 
 # -- the parsers -------------------------------------------------------------------------------
@@ -74,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="turn text such as <|im_start|> into its control token",
     )
-    _common(tokens)
-    tokens.set_defaults(func=_guard(cmd_tokens))
+    model_options(tokens)
+    tokens.set_defaults(func=guard(cmd_tokens))
 
     nxt = subparsers.add_parser(
         "next",
@@ -103,8 +96,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=DEFAULT_DRAWS,
         help=f"how many tokens --seed draws (default {DEFAULT_DRAWS})",
     )
-    _common(nxt)
-    nxt.set_defaults(func=_guard(cmd_next))
+    model_options(nxt)
+    nxt.set_defaults(func=guard(cmd_next))
 
     gen = subparsers.add_parser(
         "generate",
@@ -137,8 +130,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gen.add_argument(
         "--top", metavar="N", type=int, default=5, help="alternatives per token (default 5)"
     )
-    _common(gen)
-    gen.set_defaults(func=_guard(cmd_generate))
+    model_options(gen)
+    gen.set_defaults(func=guard(cmd_generate))
 
 
 def _sampling_options(parser: argparse.ArgumentParser, *, defaults_off: bool) -> None:
@@ -161,42 +154,6 @@ def _sampling_options(parser: argparse.ArgumentParser, *, defaults_off: bool) ->
     )  # fmt: skip
     for flag, metavar, kind, what, value, off in options:
         parser.add_argument(flag, metavar=metavar, type=kind, help=f"{what} ({unset(value, off)})")
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--model", metavar="ID|PATH", help="model to use (default: the one in use)")
-
-
-def _guard(handler: Handler) -> Handler:
-    """One clear line on stderr and a non-zero exit code, never a traceback."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (BadInput, PromptTooLongError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return BAD_INPUT
-        except ModelRuntimeError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-        except BrokenPipeError:
-            # The reader went away (`... --json | head -1`): stop quietly, as Unix tools do;
-            # stdout now goes nowhere so Python's final flush cannot fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 141
-
-    return run
-
-
-def _client(args: argparse.Namespace) -> Any:
-    from tutor.runtime.client import ModelClient
-
-    return ModelClient(args.model)
 
 
 # -- input and settings ------------------------------------------------------------------------
@@ -312,7 +269,7 @@ def _label(text: str) -> str:
 def cmd_tokens(args: argparse.Namespace) -> int:
     """Print the tokens of TEXT: spans, then one line per token with its id and bytes."""
     text = read_text(args.text, what="text", allow_blank=True)
-    with _client(args) as client:
+    with open_client(args) as client:
         pieces = client.tokenize(text, add_special=True, parse_special=args.parse_special)
     if args.json:
         _print_json([piece_json(p) for p in pieces])
@@ -363,7 +320,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     _in_range(args.seed, 0, MAX_SEED - 1, "--seed")
     _in_range(args.draws, 1, 100_000, "--draws")
     chain = chain_from(args, OFF)
-    with _client(args) as client:
+    with open_client(args) as client:
         dist = client.next_token(prompt, top_n=1)
         history = [p.id for p in dist.prompt_tokens]
         shaped = reshape(dist.logits, chain, history)
@@ -475,7 +432,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         model_input = ([{"role": "system", "content": args.system}] if args.system else []) + [
             {"role": "user", "content": prompt}
         ]
-    with _client(args) as client, client.generate(model_input, settings) as generation:
+    with open_client(args) as client, client.generate(model_input, settings) as generation:
         for token in generation:
             _print_token(token, args.json)
         result = generation.result
