@@ -49,6 +49,21 @@ def step_to(values: tuple[Any, ...], current: Any, direction: int) -> Any:
     return next((v for v in reversed(values) if v < current), values[0])
 
 
+def stepped(
+    settings: GenerationSettings,
+    name: str,
+    direction: int,
+    ladders: dict[str, tuple[Any, ...]],
+) -> GenerationSettings:
+    """``settings`` with one setting a step up (1) or down (-1): the seed by one, any other
+    along its ladder of values (the generation explorer and the playground step alike)."""
+    if name == "seed":
+        value: Any = max(0, (settings.seed or 0) + direction)
+    else:
+        value = step_to(ladders[name], getattr(settings, name), direction)
+    return replace(settings, **{name: value})
+
+
 def initial_settings(spec: Any) -> GenerationSettings:
     """The block's settings, with a fixed seed (so a rerun gives the same text) and limits."""
     given = spec.sampling_settings()
@@ -361,19 +376,14 @@ class GenerationScreen(InstrumentScreen):
         self.generate_root()
 
     def action_setting(self, name: str, direction: int) -> None:
-        s = self.settings
-        if name == "seed":
-            value: Any = max(0, (s.seed or 0) + direction)
-        else:
-            values = {
-                "temperature": TEMPERATURES,
-                "top_k": TOP_KS,
-                "top_p": TOP_PS,
-                "min_p": MIN_PS,
-                "max_tokens": MAX_TOKENS,
-            }[name]
-            value = step_to(values, getattr(s, name), direction)
-        self.settings = replace(s, **{name: value})
+        ladders = {
+            "temperature": TEMPERATURES,
+            "top_k": TOP_KS,
+            "top_p": TOP_PS,
+            "min_p": MIN_PS,
+            "max_tokens": MAX_TOKENS,
+        }
+        self.settings = stepped(self.settings, name, direction, ladders)
         self.refresh_view()
 
     def action_toggle_chat(self) -> None:

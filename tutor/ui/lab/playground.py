@@ -35,7 +35,7 @@ from textual.worker import get_current_worker
 
 from tutor.runtime.types import GenerationSettings, TokenPiece
 from tutor.ui.lab.base import InstrumentScreen, Verdict
-from tutor.ui.lab.generation import MAX_TOKENS, TEMPERATURES, step_to
+from tutor.ui.lab.generation import MAX_TOKENS, TEMPERATURES, stepped
 from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, short_settings, stream
 from tutor.ui.model_service import ModelService
 from tutor.ui.widgets.token_strip import render_strip
@@ -495,13 +495,8 @@ class PlaygroundScreen(InstrumentScreen):
         self.refresh_view()
 
     def action_setting(self, name: str, direction: int) -> None:
-        s = self.settings
-        if name == "seed":
-            value: Any = max(0, (s.seed or 0) + direction)
-        else:
-            values = {"temperature": TEMPERATURES, "max_tokens": MAX_TOKENS}[name]
-            value = step_to(values, getattr(s, name), direction)
-        self.settings = replace(s, **{name: value})
+        ladders = {"temperature": TEMPERATURES, "max_tokens": MAX_TOKENS}
+        self.settings = stepped(self.settings, name, direction, ladders)
         self.refresh_view()
 
     def action_toggle_chat(self) -> None:
