@@ -44,8 +44,13 @@ async def edit_under_watch(pack: Path) -> None:
             lambda: "one step at a time" in quiz.session.current.question.prompt,  # type: ignore[union-attr]
             "the question reloads",
         )
-        prompt = str(quiz.query_one("#prompt").source)  # type: ignore[attr-defined]
-        assert "one step at a time" in prompt and app.screen is quiz
+        # The screen redraws from a posted message: wait for what the learner sees, too.
+        await wait_until(
+            pilot,
+            lambda: "one step at a time" in str(quiz.query_one("#prompt").source),  # type: ignore[attr-defined]
+            "the question is redrawn",
+        )
+        assert app.screen is quiz
 
 
 async def test_new_check_build_install_take_export_report(
