@@ -232,3 +232,29 @@ def test_every_quantization_type_runs(tiny_dir: Path, quant: str, name: str) -> 
         np.testing.assert_allclose(maps.weights.sum(axis=-1), 1.0, atol=1e-4)
         with client.generate("the cat", seed=0, max_tokens=4) as gen:
             assert len(list(gen)) >= 1 or (gen.result and gen.result.finish_reason == "eos")
+
+
+def _worker_environ(client: ModelClient) -> dict[str, str]:
+    raw = Path(f"/proc/{client.pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+def test_worker_spins_briefly_unless_the_learner_says_otherwise(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """llama.cpp's OpenMP threads get a short spin (a loaded machine stays usable); a
+    learner's own OMP_WAIT_POLICY is passed on untouched, with no spin count added."""
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    for policy, expected in ((None, "10000"), ("PASSIVE", None)):
+        if policy is not None:
+            monkeypatch.setenv("OMP_WAIT_POLICY", policy)
+        client = ModelClient(tiny_model, n_ctx=64, n_threads=1)
+        client.start()
+        try:
+            env = _worker_environ(client)
+        finally:
+            client.close()
+        assert env.get("GOMP_SPINCOUNT") == expected
+        assert env.get("OMP_WAIT_POLICY") == policy
