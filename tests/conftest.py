@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TextArea
+
+from tutor.runtime.process import SPIN_COUNT
+
+# llama.cpp run inside the test process (the reference tests) spins as briefly as the worker
+# does; libgomp reads this when it is first loaded, which is after this module.
+os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
 
 
 @pytest.fixture(autouse=True)
