@@ -17,7 +17,10 @@ from tutor.runtime.types import GenerationSettings
 DEFAULT_PROMPT = "Explain what a reward model is in two sentences."
 TEMPERATURE = 0.8
 HOT_PAIR = (0.4, 1.2)  # the two temperatures when the learner asks for different ones
-MAX_TOKENS = 64
+MAX_TOKENS = 128
+"""Room for the lesson's two-sentence answers to finish (the default model's run 45–110 tokens
+there). A cap they hit cuts the longer answer mid-sentence, so votes for length also teach
+"unfinished is better" and every capped answer looks equally long to the reward model."""
 
 Tell = Callable[[str], object]
 
