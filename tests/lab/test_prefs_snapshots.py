@@ -60,8 +60,9 @@ def test_prefs_model(
     snap_compare: SnapCompare, fake_app: RecordingApp, varied: FakeModelClient
 ) -> None:
     """After 8 votes for the longer answer: the loss sparklines (Newton, GD) falling, held-out
-    agreement bars beside 'longer answer' (100%) and a coin (50%), the feature weights with
-    'length +' the longest bar, and the overfitting table of votes against agreement."""
+    agreement bars beside 'longer answer' (100%) and a coin (50%), the feature weights (on the
+    fake's vectors the embedding block carries them), 'Overfitting: 100% on the votes it was
+    fitted on; held out, by votes:' and the table of votes against held-out agreement."""
 
     async def run(pilot: Pilot[None]) -> None:
         await open_spec(pilot, kind="rlhf", prompt=PROMPT)

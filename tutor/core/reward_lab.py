@@ -94,6 +94,7 @@ class TrainedReward:
     importances: list[reward.Importance] = field(default_factory=list)
     curve: list[tuple[int, float]] = field(default_factory=list)  # held-out vs number of votes
     gd_losses: tuple[float, ...] = ()  # the same loss under plain gradient descent, step by step
+    fitted: float = float("nan")  # agreement on the very votes it was fitted on (vs held out)
 
     @property
     def baselines(self) -> dict[str, float]:
@@ -144,6 +145,7 @@ def train(
         if with_curve
         else [],
         gd_losses=gd_losses(diffs, labels, l2) if with_curve else (),
+        fitted=reward.agreement(result.weights, diffs, labels),
     )
 
 

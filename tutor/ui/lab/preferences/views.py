@@ -163,7 +163,7 @@ def model_view(model: TrainedReward | None, history: Sequence[tuple[int, float]]
     for imp in model.importances:
         sign = {1.0: "+", -1.0: "−"}.get(imp.sign, " ")
         text.append(f"  {imp.name:<21}{sign} {bar(imp.spread / biggest, 24)} {imp.spread:.3f}\n")
-    text.append_text(overfitting_lines(model.curve, history))
+    text.append_text(overfitting_lines(model.fitted, model.curve, history))
     return text
 
 
@@ -184,11 +184,12 @@ def loss_lines(model: TrainedReward) -> Text:
 
 
 def overfitting_lines(
-    curve: Sequence[tuple[int, float]], history: Sequence[tuple[int, float]]
+    fitted: float, curve: Sequence[tuple[int, float]], history: Sequence[tuple[int, float]]
 ) -> Text:
-    """Held-out agreement against the number of votes: with few votes the model fits them all
-    and predicts new ones no better than a coin (overfitting)."""
-    text = Text("Overfitting: held-out agreement by number of votes\n", style="bold")
+    """Agreement on the votes it was fitted on, then held-out agreement against the number of
+    votes: with few votes the model fits them all and predicts new ones much worse (overfitting)."""
+    text = Text(f"Overfitting: {pct(fitted).strip()} on the votes it was fitted on; ", style="bold")
+    text.append("held out, by votes:\n", style="bold")
     points = list(curve)[-9:]
     if not points:
         text.append("  (needs 4 votes or more)")
