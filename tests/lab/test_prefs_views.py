@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.core.reward_lab import Candidate, TrainedReward
-from tutor.ui.lab.preferences.views import hacking_lines, tally_line, wrapped
+from tutor.ui.lab.preferences.views import (
+    asking_line,
+    hacking_lines,
+    model_view,
+    tally_line,
+    wrapped,
+)
 
 
 def fitted(pairs: int) -> TrainedReward:
@@ -55,3 +61,12 @@ def test_a_cut_answer_says_how_many_lines_are_hidden() -> None:
     lines = wrapped(" ".join(["word"] * 40), 20, 3)
     assert lines[:2] == ["word word word word", "word word word word"]
     assert lines[2] == "… 8 more lines"  # 10 lines of 4 words, 2 shown
+
+
+def test_votes_already_cast_are_being_fitted_not_missing() -> None:
+    """Reopening the lab with votes in the store: the first call refits on them before it writes
+    a pair, and both views say so instead of 'no reward model yet'."""
+    assert model_view(None, [], refitting=11).plain == "Fitting the reward model on your 11 votes…"
+    assert model_view(None, []).plain.startswith("No reward model yet")
+    assert asking_line("", 11).startswith("Fitting the reward model on your 11 votes, then")
+    assert asking_line("A: 12 tokens", 11) == "Asking the model for two answers… A: 12 tokens"

@@ -36,6 +36,7 @@ from tutor.ui.lab.preferences.messages import (
 )
 from tutor.ui.lab.preferences.views import (
     DpoPair,
+    asking_line,
     best_of_n_view,
     dpo_text,
     model_view,
@@ -136,7 +137,7 @@ class PreferencesScreen(InstrumentScreen):
             counts = Counter(v.vote for v in self.store_votes())
             return vote_view(self.pair, self.vote, dict(counts), self.model, self.pair_line())
         if self.view == "model":
-            return model_view(self.model, self.history)
+            return model_view(self.model, self.history, self.refitting())
         if self.view == "best":
             has = self.model is not None or bool(self.store_votes())
             return best_of_n_view(self.best_prompt, self.n, self.ranked, waiting, has)
@@ -147,15 +148,19 @@ class PreferencesScreen(InstrumentScreen):
         writing = self.progress.get("vote", "")
         if self.pair is None:
             if self.running == "pair" or writing:
-                return f"Asking the model for two answers… {writing}"
+                return asking_line(writing, self.refitting())
             return "No answers yet (r: retry · n: ask again)."
         if self.vote is None:
             return ""
         if self.upcoming is not None:
             return "n: next pair (ready)"
-        return (
-            f"n: next pair ({writing or 'writing'}…)" if self.running == "pair" else "n: next pair"
-        )
+        doing = writing or ("refitting, then writing" if self.refitting() else "writing")
+        return f"n: next pair ({doing}…)" if self.running == "pair" else "n: next pair"
+
+    def refitting(self) -> int:
+        """How many votes the running call is refitting the reward model on first (0: none)."""
+        votes = len(self.store_votes())
+        return votes if self.running is not None and votes != self.trained_on else 0
 
     def action_view(self, view: str) -> None:
         self.view = view

@@ -127,6 +127,14 @@ def vote_view(
     return text
 
 
+def asking_line(writing: str, refitting: int) -> str:
+    """What the vote view says while the first pair is on its way: the reward model is refitted
+    on the votes already cast first (embedding each answer once), which can take a while."""
+    if refitting and not writing:
+        return f"Fitting the reward model on your {refitting} votes, then asking for two answers…"
+    return f"Asking the model for two answers… {writing}"
+
+
 def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
     """Votes so far and, once fitted on all of them, the reward model's held-out agreement."""
     total = sum(counts.values())
@@ -142,9 +150,13 @@ def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
 # -- 2. the reward model --------------------------------------------------------------------
 
 
-def model_view(model: TrainedReward | None, history: Sequence[tuple[int, float]]) -> Text:
+def model_view(
+    model: TrainedReward | None, history: Sequence[tuple[int, float]], refitting: int = 0
+) -> Text:
     """The loss falling, held-out agreement beside the two baselines, the features that carry
     the weight, and held-out agreement against the number of votes (overfitting)."""
+    if model is None and refitting:
+        return Text(f"Fitting the reward model on your {refitting} votes…")
     if model is None:
         return Text("No reward model yet: vote on a pair (view 1) and it is fitted at once.")
     text = Text(f"r = w·φ fitted on {model.pairs} votes ({model.decisive} decisive)", "bold")
