@@ -6,9 +6,9 @@ import numpy as np
 
 from tutor.core.reward_lab import Candidate, TrainedReward
 from tutor.ui.lab.preferences.views import (
-    asking_line,
     hacking_lines,
     model_view,
+    pair_status,
     tally_line,
     wrapped,
 )
@@ -68,5 +68,18 @@ def test_votes_already_cast_are_being_fitted_not_missing() -> None:
     a pair, and both views say so instead of 'no reward model yet'."""
     assert model_view(None, [], refitting=11).plain == "Fitting the reward model on your 11 votes…"
     assert model_view(None, []).plain.startswith("No reward model yet")
-    assert asking_line("", 11).startswith("Fitting the reward model on your 11 votes, then")
-    assert asking_line("A: 12 tokens", 11) == "Asking the model for two answers… A: 12 tokens"
+    first = pair_status(False, False, False, True, "", refitting=11)
+    assert first == "Fitting the reward model on your 11 votes, then asking for two answers…"
+    writing = pair_status(False, False, False, True, "A: 12 tokens", refitting=11)
+    assert writing == "Asking the model for two answers… A: 12 tokens"
+    assert pair_status(True, True, False, True, "", refitting=12) == (
+        "n: next pair (refitting, then writing…)"
+    )
+
+
+def test_the_pair_line_after_a_vote() -> None:
+    assert pair_status(True, False, False, True, "", 0) == ""  # the vote keys are shown instead
+    assert pair_status(True, True, True, False, "", 0) == "n: next pair (ready)"
+    assert pair_status(True, True, False, True, "B: 8 tokens", 0) == "n: next pair (B: 8 tokens…)"
+    assert pair_status(True, True, False, False, "", 0) == "n: next pair"
+    assert pair_status(False, False, False, False, "", 0).startswith("No answers yet")

@@ -36,10 +36,10 @@ from tutor.ui.lab.preferences.messages import (
 )
 from tutor.ui.lab.preferences.views import (
     DpoPair,
-    asking_line,
     best_of_n_view,
     dpo_text,
     model_view,
+    pair_status,
     vote_view,
 )
 
@@ -145,17 +145,10 @@ class PreferencesScreen(InstrumentScreen):
 
     def pair_line(self) -> str:
         """What the vote view says about the pair being written (or not)."""
-        writing = self.progress.get("vote", "")
-        if self.pair is None:
-            if self.running == "pair" or writing:
-                return asking_line(writing, self.refitting())
-            return "No answers yet (r: retry · n: ask again)."
-        if self.vote is None:
-            return ""
-        if self.upcoming is not None:
-            return "n: next pair (ready)"
-        doing = writing or ("refitting, then writing" if self.refitting() else "writing")
-        return f"n: next pair ({doing}…)" if self.running == "pair" else "n: next pair"
+        shown, voted, ready = self.pair is not None, self.vote is not None, bool(self.upcoming)
+        busy = self.running == "pair"
+        writing, refit = self.progress.get("vote", ""), self.refitting()
+        return pair_status(shown, voted, ready, busy, writing, refit)
 
     def refitting(self) -> int:
         """How many votes the running call is refitting the reward model on first (0: none)."""

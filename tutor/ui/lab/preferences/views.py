@@ -127,12 +127,27 @@ def vote_view(
     return text
 
 
-def asking_line(writing: str, refitting: int) -> str:
-    """What the vote view says while the first pair is on its way: the reward model is refitted
-    on the votes already cast first (embedding each answer once), which can take a while."""
-    if refitting and not writing:
-        return f"Fitting the reward model on your {refitting} votes, then asking for two answers…"
-    return f"Asking the model for two answers… {writing}"
+def pair_status(
+    shown: bool, voted: bool, ready: bool, busy: bool, writing: str, refitting: int
+) -> str:
+    """What the vote view says about the pair being written: ``shown`` a pair is on screen,
+    ``voted`` on, ``ready`` the next one written ahead, ``busy`` a pair call running (``writing``
+    its progress, ``refitting`` the votes it refits the reward model on first, which can take a
+    while: each answer is embedded once)."""
+    if not shown:
+        if busy and refitting and not writing:
+            return (
+                f"Fitting the reward model on your {refitting} votes, then asking for two answers…"
+            )
+        if busy or writing:
+            return f"Asking the model for two answers… {writing}"
+        return "No answers yet (r: retry · n: ask again)."
+    if not voted:
+        return ""
+    if ready:
+        return "n: next pair (ready)"
+    doing = writing or ("refitting, then writing" if refitting else "writing")
+    return f"n: next pair ({doing}…)" if busy else "n: next pair"
 
 
 def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
