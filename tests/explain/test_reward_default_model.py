@@ -59,3 +59,33 @@ def test_heldout_agreement_on_unseen_prompts_is_at_least_90_percent(smol: ModelC
         ["Hiking is delightful and I adore it.", "Hiking is horrible and I loathe it."],
     )
     assert scores[0] > scores[1]
+
+
+def with_tails(topic: str, k: int, variant: int) -> str:
+    """One warm sentence about ``topic`` and ``k`` more: longer answers say nothing better."""
+    return " ".join([WARM[variant % len(WARM)].format(t=topic).capitalize(), *TAILS[1 : k + 1]])
+
+
+def test_votes_for_length_make_best_of_n_pick_ever_longer_answers(smol: ModelClient) -> None:
+    """Reward hacking on the default model's features: votes that always chose the longer
+    answer teach a positive weight on length, and best-of-N's winner then grows with N, from
+    the mean sample (N = 1) to the longest (N = all)."""
+    rng = np.random.default_rng(0)
+    votes = []
+    for i in range(40):
+        topic = TOPICS[i % len(TOPICS)]
+        ka, kb = rng.choice(4, size=2, replace=False)
+        a, b = with_tails(topic, ka, i), with_tails(topic, kb, i + 1)
+        votes.append(reward_lab.Comparison(f"What about {topic}?", a, b, float(ka > kb)))
+    cache = reward_lab.FeatureCache(smol)
+    trained = reward_lab.train(votes, cache, with_curve=False)
+    length = next(i for i in trained.importances if i.name == "length")
+    assert length.sign == 1.0
+    answers = [with_tails("hiking", k, v) for k in range(4) for v in range(2)]
+    _, tokens = cache.lookup(answers)
+    rewards = reward_lab.score(trained, cache, answers)
+    rows = enumerate(zip(answers, rewards, tokens, strict=True), 1)
+    cands = [reward_lab.Candidate(t, s, r, -1.0, n) for s, (t, r, n) in rows]
+    wins = [tokens_n for _, tokens_n in reward_lab.winner_lengths(cands, [1, 2, 4, 8])]
+    assert wins == sorted(wins) and wins[0] < wins[-1]
+    assert wins[0] == pytest.approx(np.mean(tokens)) and wins[-1] == max(tokens)

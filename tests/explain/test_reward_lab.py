@@ -75,6 +75,23 @@ def test_train_measures_against_baselines_and_scores_new_answers() -> None:
     assert good > bad
 
 
+def test_votes_with_no_pattern_are_fitted_but_not_predicted() -> None:
+    """Overfitting: coin-flip votes on answers of random words are fitted almost perfectly
+    (32 dimensions for 12 votes), yet held out the model does no better than a coin."""
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(200)]
+
+    def answer() -> str:
+        return " ".join(rng.choice(words, size=3))
+
+    items = [
+        reward_lab.Comparison(f"p{i}", answer(), answer(), float(rng.integers(0, 2)))
+        for i in range(12)
+    ]
+    model = reward_lab.train(items, reward_lab.FeatureCache(HashEmbedder()))
+    assert model.fitted >= 0.9 and model.heldout <= 0.6
+
+
 def test_one_prompt_holds_out_votes_not_prompts() -> None:
     items = [reward_lab.Comparison("same", "yes please", "no", 1.0) for _ in range(6)]
     model = reward_lab.train(items, reward_lab.FeatureCache(HashEmbedder()))
@@ -94,7 +111,28 @@ def test_best_of_n_and_winner_length() -> None:
     assert [c.seed for c in reward_lab.ranked(cands)] == [3, 1, 2, 0]
     assert reward_lab.doubling_sizes(4) == [1, 2, 4]
     assert reward_lab.doubling_sizes(6) == [1, 2, 4, 6]
-    assert reward_lab.winner_lengths(cands, [1, 2, 4]) == [(1, 5), (2, 9), (4, 20)]
+    wins = dict(reward_lab.winner_lengths(cands, [1, 2, 4]))
+    assert wins[1] == pytest.approx(np.mean([5, 9, 3, 20]))  # no choice: the mean sample
+    assert wins[4] == 20  # the winner of all four
+    assert wins[2] == pytest.approx(brute_force_winner_length(cands, 2))
+
+
+def brute_force_winner_length(cands: Sequence[reward_lab.Candidate], n: int) -> float:
+    """The best-of-n winner's length averaged over every pick of n candidates, by listing them."""
+    picks = list(itertools.combinations(cands, n))
+    return sum(max(pick, key=lambda c: c.reward).tokens for pick in picks) / len(picks)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_winner_length_matches_every_pick_listed(seed: int) -> None:
+    """The closed form (binomial weights on the ranked samples) equals listing every pick."""
+    rng = np.random.default_rng(seed)
+    rows = zip(rng.normal(size=9), rng.integers(5, 90, size=9), strict=True)
+    cands = [
+        reward_lab.Candidate(f"a{i}", i, float(r), -1.0, int(t)) for i, (r, t) in enumerate(rows)
+    ]
+    for n, length in reward_lab.winner_lengths(cands, [1, 2, 3, 5, 9]):
+        assert length == pytest.approx(brute_force_winner_length(cands, n))
 
 
 def test_gradient_descent_loss_falls_to_newtons() -> None:

@@ -47,7 +47,7 @@ def test_prefs_voted(
     snap_compare: SnapCompare, fake_app: RecordingApp, varied: FakeModelClient
 ) -> None:
     """After 'b': 'You voted B better.' with each side's seed, temperature and length shown,
-    'n: next pair (ready)', and '1 votes: … B 1' with held-out n/a."""
+    'n: next pair (ready)', and '1 vote: … B 1' with held-out n/a."""
 
     async def run(pilot: Pilot[None]) -> None:
         await open_spec(pilot, kind="rlhf", prompt=PROMPT)
@@ -60,8 +60,9 @@ def test_prefs_model(
     snap_compare: SnapCompare, fake_app: RecordingApp, varied: FakeModelClient
 ) -> None:
     """After 8 votes for the longer answer: the loss sparklines (Newton, GD) falling, held-out
-    agreement bars beside 'longer answer' (100%) and a coin (50%), the feature weights with
-    'length +' the longest bar, and the overfitting table of votes against agreement."""
+    agreement bars beside 'longer answer' (100%) and a coin (50%), the feature weights (on the
+    fake's vectors the embedding block carries them), 'Overfitting: 100% on the votes it was
+    fitted on; held out, by votes:' and the table of votes against held-out agreement."""
 
     async def run(pilot: Pilot[None]) -> None:
         await open_spec(pilot, kind="rlhf", prompt=PROMPT)
@@ -75,7 +76,9 @@ def test_prefs_best_of_n(
     snap_compare: SnapCompare, fake_app: RecordingApp, varied: FakeModelClient
 ) -> None:
     """Best-of-N after 8 votes for length: N = 8, the samples ranked by reward with log π and
-    tokens (the winner in reverse video), and 'Winner length vs N' with its sparkline."""
+    tokens (the winner in reverse video), then "Winner's length vs N (average over every pick
+    of N of these 8)": N 1 2 4 8 over the winner's mean tokens, a sparkline, and one sentence on
+    whether it grows (the fake's answers are all about as long, so it says it does not)."""
 
     async def run(pilot: Pilot[None]) -> None:
         await open_spec(pilot, kind="rlhf", prompt=PROMPT)

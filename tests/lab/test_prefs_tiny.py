@@ -59,7 +59,7 @@ async def test_vote_retrain_and_best_of_n(make_app: MakeApp, tiny: Path) -> None
         assert rewards == sorted(rewards, reverse=True)
         assert sorted(c.seed for c in screen.ranked) == [1, 2, 3, 4]
         assert all(math.isnan(c.logprob) or c.logprob < 0 for c in screen.ranked)
-        assert "Winner's tokens vs N" in flat_text(app)
+        assert "Winner's length vs N (average over every pick of N of these 4)" in flat_text(app)
 
         await press(pilot, "4")
         newest = app.store.votes()[1]  # the newest decisive vote: B better

@@ -11,6 +11,7 @@ ratings count it (FastChat ``serve/monitor/elo_analysis.py``).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class TrainedReward:
     importances: list[reward.Importance] = field(default_factory=list)
     curve: list[tuple[int, float]] = field(default_factory=list)  # held-out vs number of votes
     gd_losses: tuple[float, ...] = ()  # the same loss under plain gradient descent, step by step
+    fitted: float = float("nan")  # agreement on the very votes it was fitted on (vs held out)
 
     @property
     def baselines(self) -> dict[str, float]:
@@ -143,6 +145,7 @@ def train(
         if with_curve
         else [],
         gd_losses=gd_losses(diffs, labels, l2) if with_curve else (),
+        fitted=reward.agreement(result.weights, diffs, labels),
     )
 
 
@@ -230,15 +233,26 @@ def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: -c.reward)
 
 
-def winner_lengths(candidates: Sequence[Candidate], sizes: Sequence[int]) -> list[tuple[int, int]]:
-    """For each n in ``sizes``, the length in tokens of the best-of-n winner among the first n
-    samples. If the reward model learned "longer is better", this climbs with n: the policy is
-    chasing the reward model's blind spot, not the learner's taste (reward hacking)."""
+def winner_lengths(
+    candidates: Sequence[Candidate], sizes: Sequence[int]
+) -> list[tuple[int, float]]:
+    """For each n in ``sizes``, the expected length in tokens of the best-of-n winner when n of
+    these N samples are picked at random: the average over every way to pick them, so one
+    lucky first sample cannot bend the curve. At n = 1 there is no choice (the mean sample);
+    at n = N it is the winner of all N. If the reward model learned "longer is better" this
+    climbs with n: best-of-N chases the reward model's blind spot, not the learner's taste
+    (reward hacking; Gao, Schulman and Hilton 2023 measure best-of-n from N samples this way).
+    """
+    best_first = ranked(candidates)
+    total = len(best_first)
     out = []
     for n in sizes:
-        if 1 <= n <= len(candidates):
-            best = max(candidates[:n], key=lambda c: c.reward)
-            out.append((n, best.tokens))
+        if 1 <= n <= total:
+            # The i-th best (i = 1, 2, ...) wins a pick of n exactly when it is picked and none
+            # of the i − 1 better ones is: C(total − i, n − 1) of the C(total, n) picks.
+            picks = math.comb(total, n)
+            wins = [math.comb(total - i, n - 1) / picks for i in range(1, total + 1)]
+            out.append((n, sum(w * c.tokens for w, c in zip(wins, best_first, strict=True))))
     return out
 
 

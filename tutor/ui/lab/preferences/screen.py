@@ -1,17 +1,9 @@
-"""The preference lab: vote between two answers, watch a reward model learn, then use it.
+"""The preference lab's screen: its four views, its keys, and which model call runs when.
 
-Lesson 7's loop, end to end on the learner's own votes:
-
-1. **Vote**: the model answers the prompt twice (different seeds, optionally different
-   temperatures), shown as A and B with their settings hidden until the vote, as Chatbot
-   Arena does. ``a`` / ``b`` / ``t`` / ``x``: A better, B better, tie, both bad. Each vote is
-   one append-only row in the progress store, written on the key press, before anything else.
-2. **Reward model**: refitted after every vote (Bradley–Terry, :mod:`tutor.explain.reward`):
-   the loss falling, held-out agreement beside "longer answer" and a coin, which features
-   carry the weight, and held-out agreement against the number of votes (overfitting).
-3. **Best-of-N**: N samples for a new prompt ranked by reward, with the model's own log π,
-   and the winner's length as N grows (reward hacking when the votes favoured length).
-4. **DPO**: for a voted pair, log π of each answer and the DPO loss: which way DPO would push.
+One screen, since the four jobs share one state: the votes in the store, the reward model
+fitted on them and the answers on screen (a vote refits the model that best-of-N and DPO use).
+What each job runs on the model lives beside it (``collect``, ``best_of_n``, ``dpo``) and what
+each view draws in ``views``.
 
 Model calls run in thread workers (``run_model``) that only post messages; the store is read
 and written on the UI thread only. Every call first refits the reward model if votes were cast
@@ -20,7 +12,6 @@ since the last fit, so a call that replaces a refit still does it.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -28,29 +19,30 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from tutor.core import reward_lab
-from tutor.explain.reward import dpo_view
-from tutor.runtime.types import GenerationSettings
-from tutor.ui.base import TutorModal
 from tutor.ui.lab.base import CallFailed, InstrumentScreen
-from tutor.ui.lab.preferences_views import (
+from tutor.ui.lab.preferences import collect, dpo
+from tutor.ui.lab.preferences.best_of_n import BEST_OF_N_PROMPT, sample_and_rank
+from tutor.ui.lab.preferences.dialog import PromptDialog
+from tutor.ui.lab.preferences.messages import (
+    DpoReady,
+    PairReady,
+    Progress,
+    RewardTrained,
+    SamplesRanked,
+)
+from tutor.ui.lab.preferences.views import (
     DpoPair,
     best_of_n_view,
     dpo_text,
     model_view,
+    pair_status,
     vote_view,
 )
 
-DEFAULT_PROMPT = "Explain what a reward model is in two sentences."
-BEST_OF_N_PROMPT = "Explain what a language model is in two sentences."
-TEMPERATURE = 0.8
-HOT_PAIR = (0.4, 1.2)  # the two temperatures when the learner asks for different ones
-MAX_TOKENS = 64
-BETA = 0.1
 VIEWS = ("vote", "model", "best", "dpo")
 VIEW_NAMES = ("1 vote", "2 reward model", "3 best-of-N", "4 DPO")
 KEYS = {
@@ -59,74 +51,6 @@ KEYS = {
     "best": "g sample and rank · +/- N · e prompt",
     "dpo": "[ ] another pair · g score again",
 }
-
-
-class PairReady(Message):
-    """Two answers to the prompt, with the settings that made them."""
-
-    def __init__(self, pair: reward_lab.Pair) -> None:
-        super().__init__()
-        self.pair = pair
-
-
-class RewardTrained(Message):
-    """The reward model refitted on the first ``votes`` votes (posted mid-call)."""
-
-    def __init__(self, model: reward_lab.TrainedReward, votes: int) -> None:
-        super().__init__()
-        self.model = model
-        self.votes = votes
-
-
-class Progress(Message):
-    """How far a long call has got ("sampling 3 of 8…")."""
-
-    def __init__(self, view: str, text: str, call: int) -> None:
-        super().__init__()
-        self.view = view
-        self.text = text
-        self.call = call  # which call it comes from (a replaced call's progress is dropped)
-
-
-class SamplesRanked(Message):
-    """N samples with rewards and log-probabilities, ranked."""
-
-    def __init__(self, prompt: str, ranked: list[reward_lab.Candidate]) -> None:
-        super().__init__()
-        self.prompt = prompt
-        self.ranked = ranked
-
-
-class DpoReady(Message):
-    """The DPO view of one voted pair."""
-
-    def __init__(self, pair: DpoPair) -> None:
-        super().__init__()
-        self.pair = pair
-
-
-class PromptDialog(TutorModal[str | None]):
-    """Type a prompt; enter keeps it, esc cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prefs.prompt.cancel")]
-
-    def __init__(self, title: str, value: str) -> None:
-        super().__init__()
-        self.heading = title
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self.heading, style="bold"))
-            yield Input(self.value, placeholder="a prompt for the model", id="prefs-prompt")
-            yield Static(Text("enter: use this prompt · esc: cancel", style="dim"))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class PreferencesScreen(InstrumentScreen):
@@ -163,7 +87,7 @@ class PreferencesScreen(InstrumentScreen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = "vote"
-        self.prompt = self.spec.prompt or DEFAULT_PROMPT
+        self.prompt = self.spec.prompt or collect.DEFAULT_PROMPT
         self.best_prompt = BEST_OF_N_PROMPT
         self.seed = self.spec.seed if self.spec.seed is not None else 1
         self.hot = False
@@ -213,26 +137,23 @@ class PreferencesScreen(InstrumentScreen):
             counts = Counter(v.vote for v in self.store_votes())
             return vote_view(self.pair, self.vote, dict(counts), self.model, self.pair_line())
         if self.view == "model":
-            return model_view(self.model, self.history)
+            return model_view(self.model, self.history, self.refitting())
         if self.view == "best":
             has = self.model is not None or bool(self.store_votes())
             return best_of_n_view(self.best_prompt, self.n, self.ranked, waiting, has)
-        return dpo_text(self.dpo, BETA, waiting)
+        return dpo_text(self.dpo, dpo.BETA, waiting)
 
     def pair_line(self) -> str:
         """What the vote view says about the pair being written (or not)."""
-        writing = self.progress.get("vote", "")
-        if self.pair is None:
-            if self.running == "pair" or writing:
-                return f"Asking the model for two answers… {writing}"
-            return "No answers yet (r: retry · n: ask again)."
-        if self.vote is None:
-            return ""
-        if self.upcoming is not None:
-            return "n: next pair (ready)"
-        return (
-            f"n: next pair ({writing or 'writing'}…)" if self.running == "pair" else "n: next pair"
-        )
+        shown, voted, ready = self.pair is not None, self.vote is not None, bool(self.upcoming)
+        busy = self.running == "pair"
+        writing, refit = self.progress.get("vote", ""), self.refitting()
+        return pair_status(shown, voted, ready, busy, writing, refit)
+
+    def refitting(self) -> int:
+        """How many votes the running call is refitting the reward model on first (0: none)."""
+        votes = len(self.store_votes())
+        return votes if self.running is not None and votes != self.trained_on else 0
 
     def action_view(self, view: str) -> None:
         self.view = view
@@ -320,37 +241,17 @@ class PreferencesScreen(InstrumentScreen):
 
     # -- 1. vote -------------------------------------------------------------------------------
 
-    def pair_settings(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Two seeds in a row; with ``h``, two temperatures in an order the seed decides."""
-        temp = self.spec.temperature if self.spec.temperature is not None else TEMPERATURE
-        temps = (temp, temp)
-        if self.hot:
-            temps = HOT_PAIR if self.seed % 4 < 2 else (HOT_PAIR[1], HOT_PAIR[0])
-        base = {k: v for k, v in self.spec.sampling_settings().items() if k != "seed"}
-        max_tokens = self.spec.max_tokens or MAX_TOKENS
-        a = {**base, "seed": self.seed, "temperature": temps[0], "max_tokens": max_tokens}
-        b = {**base, "seed": self.seed + 1, "temperature": temps[1], "max_tokens": max_tokens}
-        self.seed += 2
-        return a, b
-
-    def messages(self, prompt: str) -> list[dict[str, str]]:
-        """The chat turn the model answers (with the demo's system prompt, if it has one)."""
-        system = [{"role": "system", "content": self.spec.system}] if self.spec.system else []
-        return [*system, {"role": "user", "content": prompt}]
-
     def new_pair(self, *, ahead: bool = False) -> None:
         """Ask for two answers; ``ahead``: keep the voted pair on screen until ``n``."""
-        settings_a, settings_b = self.pair_settings()
-        prompt, messages = self.prompt, self.messages(self.prompt)
+        settings = collect.pair_settings(self.spec, self.seed, self.hot)
+        self.seed += 2
+        prompt, messages = self.prompt, collect.chat(self.spec.system, self.prompt)
         if not ahead:
             self.pair, self.vote = None, None
-
         tell = self.tell("vote")
 
         def op(client: Any, _model: Any) -> reward_lab.Pair:
-            text_a, n_a = generate_text(client, messages, settings_a, lambda k: tell(f"A: {k}"))
-            text_b, n_b = generate_text(client, messages, settings_b, lambda k: tell(f"B: {k}"))
-            return reward_lab.Pair(prompt, text_a, text_b, settings_a, settings_b, n_a, n_b)
+            return collect.write_pair(client, prompt, messages, settings, tell)
 
         self.run_lab("pair", op, PairReady)
         self.refresh_view()
@@ -392,7 +293,10 @@ class PreferencesScreen(InstrumentScreen):
         if self.view != "vote":
             return
         self.hot = not self.hot
-        words = "different temperatures (0.4 and 1.2)" if self.hot else "the same temperature"
+        low, high = collect.HOT_PAIR
+        words = (
+            f"different temperatures ({low:g} and {high:g})" if self.hot else "the same temperature"
+        )
         self.notify(f"Next pairs: {words}, hidden until you vote.", markup=False)
 
     # -- 3. best-of-N --------------------------------------------------------------------------
@@ -406,10 +310,12 @@ class PreferencesScreen(InstrumentScreen):
         if not self.store_votes():
             self.notify("Vote on a pair first: best-of-N needs a reward model.", markup=False)
             return
-        n, prompt, messages = self.n, self.best_prompt, self.messages(self.best_prompt)
-        temp = self.spec.temperature if self.spec.temperature is not None else TEMPERATURE
-        base = {"temperature": temp, "max_tokens": self.spec.max_tokens or MAX_TOKENS}
-
+        n, prompt = self.n, self.best_prompt
+        messages = collect.chat(self.spec.system, prompt)
+        base = {
+            "temperature": collect.temperature(self.spec),
+            "max_tokens": collect.max_tokens(self.spec),
+        }
         tell = self.tell("best")
 
         def op(client: Any, model: Any) -> list[reward_lab.Candidate]:
@@ -432,7 +338,7 @@ class PreferencesScreen(InstrumentScreen):
     # -- 4. DPO --------------------------------------------------------------------------------
 
     def decisive_votes(self) -> list[Any]:
-        return [v for v in self.store_votes() if v.vote in ("a", "b")]
+        return dpo.decisive(self.store_votes())
 
     def action_pair(self, step: int) -> None:
         if self.view != "dpo":
@@ -451,22 +357,12 @@ class PreferencesScreen(InstrumentScreen):
             self.refresh_view()
             return
         index = self.dpo_index % len(votes)
-        v = votes[index]
-        chosen, rejected = (v.answer_a, v.answer_b) if v.vote == "a" else (v.answer_b, v.answer_a)
-        system = str((v.settings_a or {}).get("system", "")) or self.spec.system
-        messages = [{"role": "system", "content": system}] if system else []
-        messages.append({"role": "user", "content": v.prompt})
-        total = len(votes)
+        vote, where = votes[index], (index, len(votes))
+        messages = dpo.vote_messages(vote, self.spec.system)
 
         def op(client: Any, model: Any) -> DpoPair:
-            c, r = client.logprob(messages, chosen), client.logprob(messages, rejected)
-            gap = None
-            if model is not None:
-                rc, rr = reward_lab.score(model, self.feature_cache(client), [chosen, rejected])
-                gap = rc - rr
-            view = dpo_view(c.total, r.total, beta=BETA)
-            tokens = (len(c.tokens), len(r.tokens))
-            return DpoPair(index, total, v.prompt, chosen, rejected, *tokens, view, gap)
+            cache = self.feature_cache(client)
+            return dpo.score_pair(client, model, cache, vote, where, messages)
 
         self.dpo = None
         self.progress["dpo"] = "Scoring both answers with the model…"
@@ -506,58 +402,3 @@ class PreferencesScreen(InstrumentScreen):
             self.best_prompt = prompt
             self.ranked = None
             self.refresh_view()
-
-
-# -- what the worker threads run (no widgets here) ---------------------------------------------
-
-
-def generate_text(
-    client: Any,
-    messages: list[dict[str, str]],
-    settings: dict[str, Any],
-    tell: Callable[[str], object] | None = None,
-) -> tuple[str, int]:
-    """One whole answer and its length in tokens (``tell`` hears how far it has got)."""
-    allowed = GenerationSettings.__dataclass_fields__
-    chosen = GenerationSettings(**{k: v for k, v in settings.items() if k in allowed})
-    with client.generate(messages, chosen) as gen:
-        for i, _token in enumerate(gen, start=1):
-            if tell is not None and i % 4 == 0:
-                tell(f"{i} tokens")
-    result = gen.result
-    return (str(result.text), len(result.tokens)) if result is not None else ("", 0)
-
-
-def answer_logprob(client: Any, messages: list[dict[str, str]], text: str) -> float:
-    """log π(text | prompt), or NaN for an empty answer (nothing to score)."""
-    if not text.strip():
-        return math.nan
-    return float(client.logprob(messages, text).total)
-
-
-def sample_and_rank(
-    client: Any,
-    model: reward_lab.TrainedReward,
-    cache: reward_lab.FeatureCache,
-    messages: list[dict[str, str]],
-    n: int,
-    base: dict[str, Any],
-    tell: Callable[[str], object],
-) -> list[reward_lab.Candidate]:
-    """Best-of-N: N answers with seeds 1..N, each scored by the reward model and by the
-    model's own log-probability, best reward first."""
-    texts: list[str] = []
-    for seed in range(1, n + 1):
-
-        def step(k: str, seed: int = seed) -> None:
-            tell(f"sampling answer {seed} of {n}… {k}")
-
-        step("")
-        texts.append(generate_text(client, messages, {**base, "seed": seed}, step)[0])
-    tell(f"scoring {n} answers (reward and log π)…")
-    rewards = reward_lab.score(model, cache, texts)
-    _, tokens = cache.lookup(texts)
-    logps = [answer_logprob(client, messages, t) for t in texts]
-    rows = zip(texts, rewards, logps, tokens, strict=True)
-    cands = [reward_lab.Candidate(t, s, r, lp, k) for s, (t, r, lp, k) in enumerate(rows, 1)]
-    return reward_lab.ranked(cands)

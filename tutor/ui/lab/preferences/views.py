@@ -52,13 +52,14 @@ def one_line(text: str, width: int) -> str:
 
 
 def wrapped(text: str, width: int, lines: int) -> list[str]:
-    """``text`` wrapped at ``width``, at most ``lines`` lines (the last ends with … if cut)."""
+    """``text`` wrapped at ``width``, at most ``lines`` lines; if cut, the last says how many
+    more there are (so the learner can still tell which answer is longer)."""
     out: list[str] = []
     for para in safe(text).strip().splitlines() or [""]:
         out.extend(textwrap.wrap(para.strip(), width) or [""])
     if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1] + "…"
+        hidden = len(out) - lines + 1
+        out = [*out[: lines - 1], f"… {hidden} more lines"]
     return out
 
 
@@ -126,14 +127,37 @@ def vote_view(
     return text
 
 
+def pair_status(
+    shown: bool, voted: bool, ready: bool, busy: bool, writing: str, refitting: int
+) -> str:
+    """What the vote view says about the pair being written: ``shown`` a pair is on screen,
+    ``voted`` on, ``ready`` the next one written ahead, ``busy`` a pair call running (``writing``
+    its progress, ``refitting`` the votes it refits the reward model on first, which can take a
+    while: each answer is embedded once)."""
+    if not shown:
+        if busy and refitting and not writing:
+            return (
+                f"Fitting the reward model on your {refitting} votes, then asking for two answers…"
+            )
+        if busy or writing:
+            return f"Asking the model for two answers… {writing}"
+        return "No answers yet (r: retry · n: ask again)."
+    if not voted:
+        return ""
+    if ready:
+        return "n: next pair (ready)"
+    doing = writing or ("refitting, then writing" if refitting else "writing")
+    return f"n: next pair ({doing}…)" if busy else "n: next pair"
+
+
 def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
-    """Votes so far and, once fitted, the reward model's held-out agreement."""
+    """Votes so far and, once fitted on all of them, the reward model's held-out agreement."""
     total = sum(counts.values())
-    line = (
-        f"{total} votes: A {counts.get('a', 0)} · B {counts.get('b', 0)} · "
-        f"tie {counts.get('tie', 0)} · both bad {counts.get('both_bad', 0)}"
-    )
-    if model is not None:
+    a, b, tie, bad = (counts.get(k, 0) for k in ("a", "b", "tie", "both_bad"))
+    line = f"{total} vote{'' if total == 1 else 's'}: A {a} · B {b} · tie {tie} · both bad {bad}"
+    if model is not None and model.pairs != total:  # the numbers would be the last fit's
+        line += "  │ refitting the reward model…"
+    elif model is not None:
         line += f"  │ held-out {pct(model.heldout).strip()}, longer {pct(model.longer).strip()}"
     return line
 
@@ -141,9 +165,13 @@ def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
 # -- 2. the reward model --------------------------------------------------------------------
 
 
-def model_view(model: TrainedReward | None, history: Sequence[tuple[int, float]]) -> Text:
+def model_view(
+    model: TrainedReward | None, history: Sequence[tuple[int, float]], refitting: int = 0
+) -> Text:
     """The loss falling, held-out agreement beside the two baselines, the features that carry
     the weight, and held-out agreement against the number of votes (overfitting)."""
+    if model is None and refitting:
+        return Text(f"Fitting the reward model on your {refitting} votes…")
     if model is None:
         return Text("No reward model yet: vote on a pair (view 1) and it is fitted at once.")
     text = Text(f"r = w·φ fitted on {model.pairs} votes ({model.decisive} decisive)", "bold")
@@ -162,7 +190,7 @@ def model_view(model: TrainedReward | None, history: Sequence[tuple[int, float]]
     for imp in model.importances:
         sign = {1.0: "+", -1.0: "−"}.get(imp.sign, " ")
         text.append(f"  {imp.name:<21}{sign} {bar(imp.spread / biggest, 24)} {imp.spread:.3f}\n")
-    text.append_text(overfitting_lines(model.curve, history))
+    text.append_text(overfitting_lines(model.fitted, model.curve, history))
     return text
 
 
@@ -183,11 +211,12 @@ def loss_lines(model: TrainedReward) -> Text:
 
 
 def overfitting_lines(
-    curve: Sequence[tuple[int, float]], history: Sequence[tuple[int, float]]
+    fitted: float, curve: Sequence[tuple[int, float]], history: Sequence[tuple[int, float]]
 ) -> Text:
-    """Held-out agreement against the number of votes: with few votes the model fits them all
-    and predicts new ones no better than a coin (overfitting)."""
-    text = Text("Overfitting: held-out agreement by number of votes\n", style="bold")
+    """Agreement on the votes it was fitted on, then held-out agreement against the number of
+    votes: with few votes the model fits them all and predicts new ones much worse (overfitting)."""
+    text = Text(f"Overfitting: {pct(fitted).strip()} on the votes it was fitted on; ", style="bold")
+    text.append("held out, by votes:\n", style="bold")
     points = list(curve)[-9:]
     if not points:
         text.append("  (needs 4 votes or more)")
@@ -236,16 +265,25 @@ def best_of_n_view(
 
 
 def hacking_lines(ranked: Sequence[Candidate]) -> Text:
-    """Reward hacking: the length of the best-of-n winner among the first n samples, as n grows.
-    If the votes favoured length, the winner grows longer than the typical sample."""
-    in_order = sorted(ranked, key=lambda c: c.seed)  # the order they were sampled in
-    wins = winner_lengths(in_order, doubling_sizes(len(in_order)))
-    mean = sum(c.tokens for c in ranked) / len(ranked)
-    text = Text("Winner's tokens vs N: ", style="bold")
-    text.append(" ".join(f"{n}:{t}" for n, t in wins) + " ")
-    text.append(sparkline([float(t) for _, t in wins], lo=0.0), style="bold")
-    text.append(f" (sample mean {mean:.0f})")
+    """Reward hacking: the best-of-N winner's length as N grows, averaged over every pick of N of
+    these samples (at N = 1, the mean sample). If the votes favoured length, it climbs."""
+    total = len(ranked)
+    wins = winner_lengths(ranked, doubling_sizes(total))
+    text = Text(f"Winner's length vs N (average over every pick of N of these {total})\n", "bold")
+    text.append("  N      " + " ".join(f"{n:>4}" for n, _ in wins) + "\n")
+    text.append("  tokens " + " ".join(f"{t:4.0f}" for _, t in wins) + "  ")
+    text.append(sparkline([t for _, t in wins], lo=0.0), style="bold")
+    text.append("\n  " + length_verdict([t for _, t in wins]))
     return text
+
+
+def length_verdict(lengths: Sequence[float]) -> str:
+    """One sentence on what the winner-length curve says (at least 10% longer counts)."""
+    if len(lengths) < 2:
+        return ""
+    if lengths[-1] >= 1.1 * lengths[0]:
+        return "Bigger N, longer winner: the reward model pays for length (reward hacking)."
+    return "Near the mean length at every N: length earns this reward model little."
 
 
 # -- 4. DPO ---------------------------------------------------------------------------------
