@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -184,8 +185,10 @@ class QuizScreen(TutorScreen[None]):
         return [Input(placeholder=placeholder, id="answer")]
 
     def _focus_answer(self) -> None:
+        """Focus now, not via ``widget.focus()``: that queues the change behind keys already
+        typed, which would then reach no answer widget."""
         for widget in self.query("#answer, .blank"):
-            widget.focus()
+            self.set_focus(widget)
             return
 
     # -- answering ----------------------------------------------------------------------
@@ -212,7 +215,19 @@ class QuizScreen(TutorScreen[None]):
         if self.state == "feedback":
             await self._advance()
             return
-        if self.state != "asking" or self.session.current is None:
+        if self.state == "asking" and isinstance(self.focused, Input):
+            # Enter goes on to the Input, behind the characters typed before it, and comes
+            # back as Input.Submitted: submitting now would grade a half-typed answer.
+            raise SkipAction()
+        await self._submit_answer()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self._submit_answer()
+
+    async def _submit_answer(self) -> None:
+        """Grade the answer on screen (or say what is missing) and show the feedback."""
+        if self.session is None or self.state != "asking" or self.session.current is None:
             return
         item = self.session.current
         response = self._response(item.question)
