@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.ui.conftest import RecordingApp
 from tests.ui.driving import quiz_screen
@@ -80,4 +81,38 @@ async def test_typed_answer_then_enter_submits_what_was_typed(make_app: MakeApp)
         await pilot.pause()
         screen = quiz_screen(app)
         assert screen.state == "feedback", messages(app)
+        assert screen.session is not None and screen.session.results[-1].grade.correct
+
+
+async def test_cloze_blanks_typed_in_one_go_land_in_their_blanks(make_app: MakeApp) -> None:
+    """Enter on a blank moves on to the next empty one at once, so the characters typed after
+    it go there, not into the blank just left."""
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        await reach(pilot, app, "ordering")
+        await pilot.press("enter", "enter")  # submit the order as shown, then the next question
+        burst(app, *"keys", "enter", *"values", "enter")
+        await pilot.pause()
+        screen = quiz_screen(app)
+        blanks = [blank.value for blank in app.screen.query(".blank").results(Input)]
+        assert blanks == ["keys", "values"] and screen.state == "feedback", messages(app)
+        assert screen.session is not None and screen.session.results[-1].grade.correct
+
+
+async def test_enter_on_the_last_blank_goes_back_to_an_empty_one(make_app: MakeApp) -> None:
+    """Typed one key at a time: enter on the last blank with the first still empty goes back
+    to it instead of submitting."""
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        await reach(pilot, app, "ordering")
+        await pilot.press("enter", "enter", "tab", *"values", "enter")
+        screen = quiz_screen(app)
+        first, _ = app.screen.query(".blank").results(Input)
+        assert screen.state == "asking" and first.has_focus
+        await pilot.press(*"keys", "enter")
+        assert screen.state == "feedback"
         assert screen.session is not None and screen.session.results[-1].grade.correct
