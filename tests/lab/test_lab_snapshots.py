@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.fakes import FakeModelClient
@@ -12,6 +13,7 @@ from tests.lab.helpers import open_spec, press, settle
 from tests.ui.conftest import RecordingApp
 
 SnapCompare = Callable[..., bool]
+MakeApp = Callable[..., RecordingApp]
 
 
 def test_tokens(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
@@ -68,8 +70,18 @@ def test_failure_line(
 
 
 def test_lab_picker(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
-    """The Lab (outline key x): every instrument with what it shows; unbuilt ones say so."""
+    """The Lab (outline key x): every instrument with what it shows; unbuilt ones say so;
+    '› Tokens' highlighted."""
     assert snap_compare(fake_app, press=["x"])
+
+
+def test_lab_picker_no_color(
+    snap_compare: SnapCompare, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Lab under NO_COLOR, one step down: all in black and white, and the highlighted
+    row told by its mark alone: '› Next token', no mark on the other rows."""
+    monkeypatch.setenv("NO_COLOR", "1")  # read when the app is built
+    assert snap_compare(make_app(), press=["x", "down"])
 
 
 def test_not_built(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -105,3 +106,16 @@ def test_heatmap_text_keeps_the_last_keys_that_fit() -> None:
     assert lines[-1] == "(keys 20 to 29 shown; --json has them all)"
     assert lines[0].rstrip() == "  0 t0"  # its only key (0) is outside the window
     assert lines[29].endswith("  " * 9 + "██") and lines[20].rstrip().endswith("t20 ██")
+
+
+def test_prompt_from_stdin(
+    tiny: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``echo "the cat" | llm-tutor attention -`` is ``llm-tutor attention "the cat"``."""
+    _, direct, _ = run(capsys, "lens", "the cat", "--json", "--model", tiny)
+    monkeypatch.setattr("sys.stdin", io.StringIO("the cat\n"))
+    code, piped, _ = run(capsys, "lens", "-", "--json", "--model", tiny)
+    assert code == 0 and json.loads(piped) == json.loads(direct)
+    monkeypatch.setattr("sys.stdin", io.StringIO("the cat\n"))
+    code, out, _ = run(capsys, "attention", "-", "--json", "--model", tiny)
+    assert code == 0 and json.loads(out)["tokens"] == json.loads(direct)["tokens"]

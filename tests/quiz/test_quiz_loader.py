@@ -258,7 +258,12 @@ CASES = {
     "bad regex": (
         replace('pattern = "x+"', 'pattern = "(x"'),
         35,
-        "question 'sh': 'pattern' is not a valid regular expression: missing ), unterminated",
+        "question 'sh': 'pattern' is not a valid regular expression: missing ) at position 2",
+    ),
+    "regex that backtracks without end": (
+        replace('pattern = "x+"', 'pattern = "(x|xx)+$"'),
+        35,
+        "question 'sh': 'pattern' takes too long on a long answer ('x' × 499 then '!')",
     ),
     "question not a table": (
         "questions = [1]\n",

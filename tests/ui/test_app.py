@@ -251,7 +251,8 @@ async def test_no_color_outline_is_readable_from_characters(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With NO_COLOR (Textual drops every colour) the status must be carried by characters:
-    ✓ / ◐ / · and a word on each row, the count on top and the percentage beside the bar."""
+    ✓ / ◐ / · and a word on each row, the count on top and the percentage beside the bar, and
+    › before the highlighted row."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
     app.store.lesson_opened("ui-test-pack", "first-steps")
@@ -259,7 +260,8 @@ async def test_no_color_outline_is_readable_from_characters(
     app.store.lesson_opened("ui-test-pack", "second-steps")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        lines = screen_lines(app)
+        lines = [line.replace("›", " ", 1) for line in screen_lines(app)]
+        assert [line.split()[:3] for line in screen_lines(app) if "›" in line] == [["›", "◐", "02"]]
     row = {line.split()[1]: line for line in lines if line.split()[1:2] in (["01"], ["02"], ["03"])}
     assert row["01"].split()[0] == "✓" and "done" in row["01"]
     assert row["02"].split()[0] == "◐" and "in progress" in row["02"]

@@ -22,12 +22,14 @@ PACK = "ui-test-pack"
 
 
 def test_outline_fresh(snap_compare: SnapCompare, make_app: MakeApp) -> None:
-    """Three lessons, all 'new' with a dot, minutes on the right, 0 of 3 done, footer keys."""
+    """Three lessons, all 'new' with a dot, minutes on the right, 0 of 3 done, footer keys;
+    the first row highlighted and marked '›' (readable without colour)."""
     assert snap_compare(make_app())
 
 
 def test_outline_with_progress(snap_compare: SnapCompare, make_app: MakeApp) -> None:
-    """Lesson 1 done (✓, quiz 50%), lesson 2 in progress (◐), '1 due' and 'c: continue' on top."""
+    """Lesson 1 done (✓, quiz 50%), lesson 2 in progress (◐) and marked '›' (the last one
+    opened), '1 due' and 'c: continue' on top."""
     app = make_app()
     app.store.lesson_opened(PACK, "first-steps")
     app.store.lesson_completed(PACK, "first-steps")
@@ -51,7 +53,8 @@ def test_lesson(snap_compare: SnapCompare, make_app: MakeApp) -> None:
 
 
 def test_lesson_contents(snap_compare: SnapCompare, make_app: MakeApp) -> None:
-    """The table of contents docked on the left with the lesson's headings."""
+    """The table of contents docked on the left with the lesson's headings (none picked
+    yet, so no '›'; a column is kept for it)."""
     assert snap_compare(make_app(), press=["enter", "c"])
 
 
@@ -69,7 +72,7 @@ def test_lesson_demo_box(snap_compare: SnapCompare, make_app: MakeApp) -> None:
 
 
 def test_links(snap_compare: SnapCompare, make_app: MakeApp) -> None:
-    """A dialog listing 'the transformer paper — https://arxiv.org/abs/1706.03762'."""
+    """A dialog listing '› the transformer paper — https://arxiv.org/abs/1706.03762'."""
     assert snap_compare(make_app(), press=["enter", "l"])
 
 
@@ -140,7 +143,7 @@ def test_background_error(
 def test_pack_picker(snap_compare: SnapCompare, make_app: MakeApp, tmp_path: Path) -> None:
     """Which course to open: the built-in course first ('built-in', 0/14), then 'Attention
     [b]not bold[/b] pack' (markup shown literally) and 'Zebra pack', each 'v0.1.0 0/1 lessons
-    done'; the first row highlighted, enter / ctrl+q in the footer."""
+    done'; the first row highlighted and marked '›', enter / ctrl+q in the footer."""
     from tests.ui.installing import install_packs
 
     install_packs(tmp_path)

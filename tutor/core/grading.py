@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from tutor.core import answer_pattern
 from tutor.core.quiz import (
     ClozeQuestion,
     MultipleQuestion,
@@ -41,8 +42,6 @@ from tutor.core.quiz import (
 )
 
 Response = int | bool | str | Collection[int] | Sequence[str]
-# Longest answer tried against an author's regular expression (guards against slow patterns).
-MAX_MATCH_LENGTH = 500
 # Relative allowance for binary rounding, so 0.1 + 0.2 counts as 0.3 with tolerance 0.
 ROUNDING = 1e-9
 
@@ -95,8 +94,7 @@ def _score(question: Question, response: Response) -> _Scored:
         right = isinstance(response, bool) and response == question.answer
         return float(right), (right,), (), None
     if isinstance(question, ShortQuestion):
-        right = isinstance(response, str) and short_matches(question, response)
-        return float(right), (right,), (), None
+        return _score_short(question, response)
     if isinstance(question, NumericQuestion):
         return _score_numeric(question, response)
     if isinstance(question, OrderingQuestion):
@@ -235,14 +233,29 @@ def _spells(letters: str, words: list[str]) -> bool:
     return first in _SKIPPABLE and _spells(letters, rest)
 
 
+def _score_short(question: ShortQuestion, response: Response) -> _Scored:
+    """An accepted answer, or the pattern matching the whole (tidied) answer, ignoring case; a
+    pattern that runs out of time counts as no match, and the feedback says so."""
+    if not isinstance(response, str):
+        return 0.0, (False,), (), None
+    try:
+        right = short_matches(question, response)
+    except answer_pattern.PatternTooSlow as slow:
+        return 0.0, (False,), (str(slow),), None
+    return float(right), (right,), (), None
+
+
 def short_matches(question: ShortQuestion, given: str) -> bool:
-    """An accepted answer, or the pattern matching the whole (tidied) answer, ignoring case."""
+    """An accepted answer, or the pattern matching the whole (tidied) answer, ignoring case.
+
+    Raises :class:`tutor.core.answer_pattern.PatternTooSlow` when the pattern runs out of time.
+    """
     if _accepted(given, question.answers):
         return True
     if question.pattern is None:
         return False
-    tidy = _tidy(given)[:MAX_MATCH_LENGTH]
-    return bool(tidy) and re.fullmatch(question.pattern, tidy, re.IGNORECASE) is not None
+    tidy = _tidy(given)
+    return bool(tidy) and answer_pattern.matches(question.pattern, tidy)
 
 
 # --- numbers -----------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ wrong in plain English (``quizzes/01-intro.toml:12: question 'x': unknown key 'a
 Validation runs in two passes per question: pydantic checks keys and types against the models
 (``tutor.core.quiz_models``, re-exported here), then :func:`_semantic_problems` checks what a
 schema cannot say (exactly one correct choice, distinct items, blanks matching answers, a regex
-that compiles). Each question is validated on its own so that one broken question does not hide
-the others.
+that compiles and cannot hang the grading). Each question is validated on its own so that one
+broken question does not hide the others.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tutor.core import answer_pattern
 from tutor.core.errors import PackError, Problem
 from tutor.core.plain_errors import plain_error
 from tutor.core.quiz_models import (
@@ -175,11 +176,11 @@ def _duplicates(key: str, noun: str, texts: Sequence[str]) -> Iterator[tuple[str
 
 
 def _pattern_problems(pattern: str) -> Iterator[tuple[str | None, str]]:
-    """The optional regular expression of a short-answer question must compile."""
-    try:
-        re.compile(pattern)
-    except (re.error, OverflowError, RecursionError, ValueError) as error:
-        yield "pattern", f"'pattern' is not a valid regular expression: {error}"
+    """The optional regular expression of a short-answer question must compile, and must not
+    backtrack without end on a long answer (see ``tutor.core.answer_pattern``)."""
+    problem = answer_pattern.compile_problem(pattern)
+    if problem is not None:
+        yield "pattern", problem
 
 
 def _numeric_problems(question: NumericQuestion) -> Iterator[tuple[str | None, str]]:

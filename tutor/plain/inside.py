@@ -12,8 +12,9 @@ Each prints a readable view by default and exactly the JSON shapes of issue 11 w
   "text", "prob"}, ...]}, ...]}`` for the last position; with ``--all`` each layer has
   ``"positions": [{"position": p, "top": [...]}, ...]`` instead of ``"top"``.
 
-Bad input (layer or head out of range, a prompt over the capture limit) prints one line and
-exits with 2; model errors print one line and exit with 1.
+A ``PROMPT`` of ``-`` is read from standard input. Bad input (an empty prompt, layer or head
+out of range, a prompt over the capture limit) prints one line and exits with 2; model errors
+print one line and exit with 1.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tutor.drawing import shade, shade_legend, token_label
 from tutor.explain import attention as A
 from tutor.explain import embeddings as E
 from tutor.explain import heads as Hd
-from tutor.plain.model_command import BadInput, guard, model_options, open_client
+from tutor.plain.model_command import BadInput, guard, model_options, open_client, text_argument
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     att = subparsers.add_parser(
         "attention", help="show the model's attention weights for a prompt (per layer and head)"
     )
-    att.add_argument("prompt", help="the text to run through the model")
+    text_argument(att, "prompt", "the text to run through the model")
     att.add_argument("--layer", type=int, help="one layer (0-based)")
     att.add_argument("--head", type=int, help="one head (0-based)")
     att.add_argument(
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lens = subparsers.add_parser(
         "lens", help="the logit lens: each layer's top next-token guesses for a prompt"
     )
-    lens.add_argument("prompt", help="the text to run through the model")
+    text_argument(lens, "prompt", "the text to run through the model")
     lens.add_argument("--all", action="store_true", help="every position, not only the last")
     lens.add_argument("--top", type=int, default=5, help="guesses per layer (default 5)")
     model_options(lens)

@@ -32,7 +32,7 @@ import numpy as np
 from tutor.core.sanitize import clean_text
 from tutor.drawing import bar, token_label
 from tutor.explain.sampling import Stage, draw, entropy_bits, sampler_chain, softmax
-from tutor.plain.model_command import BadInput, guard, model_options, open_client
+from tutor.plain.model_command import BadInput, guard, model_options, open_client, text_argument
 from tutor.runtime.errors import ModelRuntimeError
 
 BAR_WIDTH = 20
@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  echo 'from a file' | llm-tutor tokens - --json",
         formatter_class=formatter,
     )
-    tokens.add_argument("text", metavar="TEXT", help="the text to split ('-': standard input)")
+    text_argument(tokens, "text", "the text to split", allow_blank=True)
     tokens.add_argument(
         "--parse-special",
         action="store_true",
@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         '  llm-tutor next "The cat sat on the" --temperature 1.5 --top-k 5 --json',
         formatter_class=formatter,
     )
-    nxt.add_argument("prompt", metavar="PROMPT", help="the text so far ('-': standard input)")
+    text_argument(nxt, "prompt", "the text so far")
     nxt.add_argument(
         "--top", metavar="N", type=int, default=10, help="how many candidates (default 10)"
     )
@@ -111,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--temperature 0",
         formatter_class=formatter,
     )
-    gen.add_argument("prompt", metavar="PROMPT", help="the text to continue ('-': standard input)")
+    text_argument(gen, "prompt", "the text to continue")
     gen.add_argument(
         "--chat", action="store_true", help="send PROMPT as a user turn with the chat template"
     )
@@ -157,18 +157,6 @@ def _sampling_options(parser: argparse.ArgumentParser, *, defaults_off: bool) ->
 
 
 # -- input and settings ------------------------------------------------------------------------
-
-
-def read_text(value: str, *, what: str = "prompt", allow_blank: bool = False) -> str:
-    """The argument, or standard input for ``-`` (one final newline dropped, as ``echo`` adds
-    one); refuses an empty text (and, unless ``allow_blank``, one of only whitespace)."""
-    text = value
-    if value == "-":
-        text = sys.stdin.read()
-        text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
-    if text == "" or (not allow_blank and not text.strip()):
-        raise BadInput(f"the {what} is empty: give some text (or '-' to read standard input)")
-    return text
 
 
 @dataclass(frozen=True)
@@ -268,7 +256,7 @@ def _label(text: str) -> str:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     """Print the tokens of TEXT: spans, then one line per token with its id and bytes."""
-    text = read_text(args.text, what="text", allow_blank=True)
+    text = args.text  # read and checked by guard
     with open_client(args) as client:
         pieces = client.tokenize(text, add_special=True, parse_special=args.parse_special)
     if args.json:
@@ -315,7 +303,7 @@ def reshape(logits: np.ndarray, chain: Chain, history: Sequence[int]) -> Reshape
 
 def cmd_next(args: argparse.Namespace) -> int:
     """Print the most likely next tokens, their logits and (reshaped) probabilities."""
-    prompt = read_text(args.prompt)
+    prompt = args.prompt  # read and checked by guard
     _in_range(args.top, 1, 1000, "--top")
     _in_range(args.seed, 0, MAX_SEED - 1, "--seed")
     _in_range(args.draws, 1, 100_000, "--draws")
@@ -410,7 +398,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Generate token by token: the text as it comes, then each token's probability."""
     from tutor.runtime.types import GenerationSettings
 
-    prompt = read_text(args.prompt)
+    prompt = args.prompt  # read and checked by guard
     _in_range(args.seed, 0, MAX_SEED - 1, "--seed")
     _in_range(args.max_tokens, 1, MAX_GENERATE, "--max-tokens")
     _in_range(args.top, 0, 100, "--top")

@@ -1,8 +1,11 @@
 """What every plain command that runs the model shares: ``--json``/``--model``, the client,
-and one guard so a bad request or a model failure is one clear line, never a traceback.
+its text arguments, and one guard so a bad request or a model failure is one clear line, never
+a traceback.
 
-Used by ``tutor.plain.lab`` (tokens, next, generate) and ``tutor.plain.inside`` (attention,
-embed, lens).
+Used by ``tutor.plain.lab`` (tokens, next, generate), ``tutor.plain.inside`` (attention,
+embed, lens) and ``tutor.plain.prefs`` (score). A prompt declared with :func:`text_argument`
+is read (``-``: standard input) and checked by :func:`guard` before the command runs, so no
+command can send the model an empty prompt and print an empty answer as if it had one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
 
 Handler = Callable[[argparse.Namespace], int]
 BAD_INPUT = 2
+TEXT_ARGUMENTS = "_text_arguments"  # the parser default listing (dest, allow_blank) pairs
 
 
 class BadInput(Exception):
@@ -30,12 +34,42 @@ def model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="ID|PATH", help="model to use (default: the one in use)")
 
 
+def text_argument(
+    parser: argparse.ArgumentParser, dest: str, what: str, *, allow_blank: bool = False
+) -> None:
+    """A positional text (``-``: standard input) that :func:`guard` reads and refuses when
+    empty (and, unless ``allow_blank``, when only whitespace) before the command runs."""
+    parser.add_argument(dest, metavar=dest.upper(), help=f"{what} ('-': standard input)")
+    declared = parser.get_default(TEXT_ARGUMENTS) or ()
+    parser.set_defaults(**{TEXT_ARGUMENTS: (*declared, (dest, allow_blank))})
+
+
+def read_text(value: str, *, what: str = "prompt", allow_blank: bool = False) -> str:
+    """The argument, or standard input for ``-`` (one final newline dropped, as ``echo`` adds
+    one); refuses an empty text (and, unless ``allow_blank``, one of only whitespace)."""
+    text = value
+    if value == "-":
+        text = sys.stdin.read()
+        text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
+    if text == "" or (not allow_blank and not text.strip()):
+        raise BadInput(f"the {what} is empty: give some text (or '-' to read standard input)")
+    return text
+
+
+def _read_texts(args: argparse.Namespace) -> None:
+    """Replace each declared text argument by its text, read and checked."""
+    for dest, allow_blank in getattr(args, TEXT_ARGUMENTS, ()):
+        setattr(args, dest, read_text(getattr(args, dest), what=dest, allow_blank=allow_blank))
+
+
 def guard(handler: Handler) -> Handler:
-    """One clear line on stderr and a non-zero exit code, never a traceback."""
+    """The command's texts read and checked, then the command; one clear line on stderr and a
+    non-zero exit code for anything wrong, never a traceback."""
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
         try:
+            _read_texts(args)
             return handler(args)
         except (BadInput, PromptTooLongError) as err:
             print(f"error: {err}", file=sys.stderr)

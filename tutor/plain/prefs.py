@@ -18,6 +18,7 @@ from typing import Any
 
 from tutor.core import preferences, reward_lab
 from tutor.plain.common import opened_store, say
+from tutor.plain.model_command import guard, text_argument
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -49,10 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument("--json", action="store_true", help="print one JSON object")
     train.set_defaults(func=_guard(train_cmd))
     score = sub.add_parser("score", help="the reward model's score for each answer, in order")
-    score.add_argument("prompt", metavar="PROMPT", help="the prompt the answers reply to")
+    text_argument(score, "prompt", "the prompt the answers reply to")
     score.add_argument("answers", metavar="ANSWER", nargs="+", help="answers to score")
     score.add_argument("--json", action="store_true", help="print one JSON object")
-    score.set_defaults(func=_guard(score_cmd))
+    score.set_defaults(func=guard(_guard(score_cmd)))  # guard reads and checks the prompt
 
 
 def _guard(handler: Handler) -> Handler:

@@ -24,6 +24,7 @@ from tutor.ui.lab.registry import (
 )
 from tutor.ui.lesson_text import demo_lines
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard
+from tutor.ui.widgets.marked import MarkedOptionList
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -90,7 +91,7 @@ class DemoPicker(TutorModal[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Which demo? (enter: open · esc: cancel)", style="bold"))
-            yield OptionList(
+            yield MarkedOptionList(
                 *(
                     Option(picker_label(c.title, c.summary, c.built, c.prompt), id=str(c.index))
                     for c in self.cards
@@ -121,7 +122,7 @@ class LabScreen(TutorScreen[None]):
                  "↑↓ choose · enter: open · esc: back"),
             id="lab-intro",
         )  # fmt: skip
-        yield OptionList(
+        yield MarkedOptionList(
             *(Option(picker_label(i.title, i.summary, i.built), id=i.kind) for i in instruments()),
             id="lab-instruments",
         )

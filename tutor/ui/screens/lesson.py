@@ -19,6 +19,7 @@ from tutor.ui.lab.picker import card_infos, demo_cards_in_view, open_lesson_demo
 from tutor.ui.lesson_text import display_markdown, links
 from tutor.ui.services import AppServices
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard, LessonDocument
+from tutor.ui.widgets.marked import MarkedTree
 
 SAVE_EVERY_SECONDS = 30.0
 
@@ -45,12 +46,26 @@ class LessonViewer(MarkdownViewer):
         document = LessonDocument(self.cards, open_links=False)
         document.can_focus = True
         yield document
-        yield MarkdownTableOfContents(document)
+        yield LessonContents(document)
 
     async def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         message.stop()
         message.prevent_default()
         self.post_message(self.LinkRequested(message.href))
+
+
+class LessonContents(MarkdownTableOfContents):
+    """The table of contents, its cursor heading marked by a character (readable with
+    NO_COLOR), otherwise Textual's own."""
+
+    def compose(self) -> ComposeResult:
+        """Textual's tree, as ``MarkdownTableOfContents.compose`` sets it up, but marked."""
+        tree: MarkedTree[dict[str, str]] = MarkedTree("TOC")
+        tree.show_root = False
+        tree.show_guides = True
+        tree.guide_depth = 4
+        tree.auto_expand = False
+        yield tree
 
 
 class LessonScreen(TutorScreen[None]):

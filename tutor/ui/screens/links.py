@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from tutor.ui import safe
 from tutor.ui.base import TutorModal
 from tutor.ui.lesson_text import Link
+from tutor.ui.widgets.marked import MarkedOptionList
 
 
 class LinksScreen(TutorModal[str | None]):
@@ -26,7 +27,7 @@ class LinksScreen(TutorModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Links in this lesson", style="bold"))
-            yield OptionList(
+            yield MarkedOptionList(
                 *(
                     Option(safe.plain(f"{link.text} — {link.url}"), id=str(i))
                     for i, link in enumerate(self.links)

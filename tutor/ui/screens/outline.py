@@ -15,6 +15,7 @@ from tutor.core.pack import Lesson
 from tutor.core.progress import LessonProgress
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+from tutor.ui.widgets.marked import MarkedOptionList
 
 TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
 STATUS_MARK = {"new": "·", "in_progress": "◐", "done": "✓"}
@@ -64,7 +65,7 @@ class OutlineScreen(TutorScreen[None]):
         yield Header()
         yield Static(id="summary")
         yield ProgressBar(show_eta=False, id="overall")
-        yield OptionList(id="lessons")
+        yield MarkedOptionList(id="lessons")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -18,6 +18,7 @@ from tutor.core.pack_archive import InstalledPack
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
+from tutor.ui.widgets.marked import MarkedOptionList
 
 TITLE_WIDTH = 40  # title, version and progress fit one 80-column row
 
@@ -59,7 +60,7 @@ class PackPickerScreen(TutorScreen[InstalledPack | None]):
             ),
             id="picker-intro",
         )
-        yield OptionList(*self._options(), id="packs")
+        yield MarkedOptionList(*self._options(), id="packs")
         yield Footer(show_command_palette=False)
 
     def _options(self) -> list[Option]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -184,8 +185,10 @@ class QuizScreen(TutorScreen[None]):
         return [Input(placeholder=placeholder, id="answer")]
 
     def _focus_answer(self) -> None:
+        """Focus now, not via ``widget.focus()``: that queues the change behind keys already
+        typed, which would then reach no answer widget."""
         for widget in self.query("#answer, .blank"):
-            widget.focus()
+            self.set_focus(widget)
             return
 
     # -- answering ----------------------------------------------------------------------
@@ -212,7 +215,21 @@ class QuizScreen(TutorScreen[None]):
         if self.state == "feedback":
             await self._advance()
             return
-        if self.state != "asking" or self.session.current is None:
+        if self.state == "asking" and isinstance(self.focused, Input):
+            if self._empty_blank_after(self.focused):
+                return  # focus moved now, so the keys typed next land in that blank
+            # Enter goes on to the Input, behind the characters typed before it, and comes
+            # back as Input.Submitted: submitting now would grade a half-typed answer.
+            raise SkipAction()
+        await self._submit_answer()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self._submit_answer()
+
+    async def _submit_answer(self) -> None:
+        """Grade the answer on screen (or say what is missing) and show the feedback."""
+        if self.session is None or self.state != "asking" or self.session.current is None:
             return
         item = self.session.current
         response = self._response(item.question)
@@ -227,11 +244,26 @@ class QuizScreen(TutorScreen[None]):
             return
         await self._show_feedback(result)
 
+    def _empty_blank_after(self, current: Input) -> bool:
+        """In a cloze, enter moves to the next empty blank after this one, if there is one.
+
+        Decided as enter arrives (only the later blanks are read: this one's characters may
+        still be on their way to it), and focused at once, not via ``blank.focus()``, which
+        would queue the change behind keys already typed for the new blank.
+        """
+        blanks = list(self.query(".blank").results(Input))
+        later = blanks[blanks.index(current) + 1 :] if current in blanks else []
+        return self._focus_first_empty(later)
+
     def _next_empty_blank(self) -> bool:
-        """In a cloze, enter on a filled blank moves to the next empty one first."""
-        for blank in self.query(".blank").results(Input):
-            if not blank.value.strip() and not blank.has_focus:
-                blank.focus()
+        """In a cloze, enter on the last blank goes back to an empty one rather than submit."""
+        blanks = self.query(".blank").results(Input)
+        return self._focus_first_empty([b for b in blanks if not b.has_focus])
+
+    def _focus_first_empty(self, blanks: list[Input]) -> bool:
+        for blank in blanks:
+            if not blank.value.strip():
+                self.set_focus(blank)
                 return True
         return False
 

@@ -3,6 +3,11 @@
 One widget covers three uses: pick one (single, true/false), pick several (multiple) and
 put in order (ordering). Number keys pick directly; space picks the highlighted line;
 ``[`` and ``]`` move the highlighted item when ordering.
+
+Every key binding here is a priority binding, as the quiz screen's enter is: Textual runs
+priority bindings as each key arrives, before the focused widget has read the keys queued for
+it, so a digit bound normally and enter typed together would submit before the pick landed.
+Priority bindings of a widget only apply while it has focus, so nothing else loses these keys.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ class ChoiceList(Widget, can_focus=True):
     """Lines the learner picks from or rearranges; ``order`` maps lines to file indices."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("space", "pick", "Pick", id="choices.pick"),
-        Binding("left_square_bracket", "move(-1)", "Move up", id="choices.up"),
-        Binding("right_square_bracket", "move(1)", "Move down", id="choices.down"),
-        *(Binding(str(n), f"number({n})", "Pick by number", show=False) for n in range(1, 10)),
+        Binding("up,k", "cursor(-1)", "Up", show=False, priority=True),
+        Binding("down,j", "cursor(1)", "Down", show=False, priority=True),
+        Binding("space", "pick", "Pick", id="choices.pick", priority=True),
+        Binding("left_square_bracket", "move(-1)", "Move up", id="choices.up", priority=True),
+        Binding("right_square_bracket", "move(1)", "Move down", id="choices.down", priority=True),
+        *(
+            Binding(str(n), f"number({n})", "Pick by number", show=False, priority=True)
+            for n in range(1, 10)
+        ),
     ]
 
     DEFAULT_CSS = """
