@@ -27,6 +27,7 @@ from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import (
     AnswerLogprob,
     Candidate,
+    EmbeddingSet,
     GeneratedToken,
     GenerationResult,
     GenerationSettings,
@@ -175,6 +176,12 @@ class FakeModelClient:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._begin("embed")
         return np.stack([embedding(tokenize_ids(t)) for t in texts])  # (N, 64)
+
+    def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> EmbeddingSet:
+        """The same vectors as ``embed``, labelled as the fake's phrase representation."""
+        self._begin("embeddings")
+        vectors = np.stack([embedding(tokenize_ids(t)) for t in texts])
+        return EmbeddingSet(list(texts), "mean of per-token vectors (fake)", vectors)
 
     def logprob(self, prompt: Any, answer: str) -> AnswerLogprob:
         self._begin("logprob")

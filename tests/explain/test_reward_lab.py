@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,14 @@ class HashEmbedder:
         self.dim = dim
         self.embedded: list[str] = []
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> Any:
+        assert representation == reward_lab.REPRESENTATION
         self.embedded.extend(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in text.lower().split():
                 out[i, sum(word.encode()) % self.dim] += 1.0
-        return out + 0.01
+        return SimpleNamespace(vectors=out + 0.01)
 
     def tokenize(
         self, text: str, *, add_special: bool = True, parse_special: bool = False

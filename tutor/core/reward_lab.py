@@ -2,7 +2,7 @@
 
 The glue between the progress store's votes, the language model (for embeddings and token
 counts) and the maths in :mod:`tutor.explain.reward`. Headless: the model is anything with
-``embed`` and ``tokenize`` (the runtime's ModelClient, or the tests' fake).
+``embeddings`` and ``tokenize`` (the runtime's ModelClient, or the tests' fake).
 
 Votes become labels P(A better): 'a' → 1, 'b' → 0, and 'tie' and 'both_bad' → ½: a "both bad"
 says nothing about which of the two is better, so it counts as a tie, as Chatbot Arena's
@@ -23,15 +23,27 @@ from tutor.explain import reward
 from tutor.explain.features import feature_groups, feature_matrix
 
 LABELS = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
+REPRESENTATION = "phrase"
+"""Answers are embedded as the embeddings lab shows phrases (a middle layer's hidden states,
+mean over tokens, minus a reference mean: docs/inside.md), so the reward model reads the same
+representation the learner has seen compared there (on the default model, 120 synthetic votes
+for warm over cold answers: held-out agreement on unseen prompts 1.00)."""
 MIN_PROMPTS_FOR_GROUPS = 5
 """With fewer distinct prompts than this, held-out folds are made of votes, not prompts."""
+
+
+class Vectors(Protocol):
+    """An embedding set: one row per text (the runtime's ``EmbeddingSet``)."""
+
+    @property
+    def vectors(self) -> np.ndarray: ...
 
 
 class Embedder(Protocol):
     """What the reward lab needs from a language model."""
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(N, d) one embedding per text."""
+    def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> Vectors:
+        """One vector per text, in the representation named (see docs/inside.md)."""
         ...
 
     def tokenize(
@@ -71,7 +83,10 @@ class FeatureCache:
         with self._lock:
             new = list(dict.fromkeys(t for t in texts if t not in self._embedding))
             if new:
-                vectors = self.model.embed([t if t.strip() else " " for t in new])  # (M, d)
+                found = self.model.embeddings(
+                    [t if t.strip() else " " for t in new], representation=REPRESENTATION
+                )
+                vectors = found.vectors  # (M, d)
                 for text, vec in zip(new, vectors, strict=True):
                     self._embedding[text] = np.asarray(vec, dtype=np.float64)
                     self._tokens[text] = len(self.model.tokenize(text, add_special=False))

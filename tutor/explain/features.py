@@ -2,7 +2,8 @@
 
 A reward model is only as understandable as what it looks at. Ours sees two kinds of feature:
 
-1. the answer's embedding from the language model (mean-pooled hidden states, see
+1. the answer's embedding from the language model (the embeddings lab's phrase representation:
+   a middle layer's hidden states averaged over the answer's tokens, see docs/inside.md and
    :mod:`tutor.explain.embeddings`), with the mean of all answers removed and scaled to length 1,
    so it says *what the answer is about and how it is phrased*, not how long it is;
 2. transparent features with names: the answer's length in tokens, how repetitive it is, and
