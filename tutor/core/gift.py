@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.core.errors import Problem
+from tutor.core.untrusted import slugify
 
 GIFT_ESCAPES = "~=#{}:\\"
 FORMAT_TAG = re.compile(r"^\[(html|moodle|plain|markdown)\]\s*", re.IGNORECASE)
@@ -401,8 +402,7 @@ def _default_explanation(question: dict[str, Any]) -> str:
 
 
 def _slug(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:60].strip("-") or "question"
+    return slugify(title, limit=60, fallback="question")
 
 
 def _tag(category: str) -> str:

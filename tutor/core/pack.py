@@ -19,11 +19,11 @@ from tutor.core.errors import PackError, Problem
 from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
 from tutor.core.untrusted import (
-    SLUG,
     SLUG_BODY,
     SLUG_RULE,
     TomlProblem,
     UntrustedFileError,
+    is_slug,
     key_line,
     parse_toml,
     read_text,
@@ -63,7 +63,7 @@ class Manifest(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not is_slug(value):
             raise ValueError(f"id {value!r} must be {SLUG_RULE}")
         return value
 
@@ -88,7 +88,7 @@ class Manifest(_Strict):
             raise ValueError("'lessons' must list at least one lesson slug")
         seen: set[str] = set()
         for slug in value:
-            if not SLUG.match(slug):
+            if not is_slug(slug):
                 raise ValueError(f"lesson slug {slug!r} must be {SLUG_RULE}")
             if slug in seen:
                 raise ValueError(f"lesson slug {slug!r} is listed twice")

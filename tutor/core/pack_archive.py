@@ -38,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from tutor.core import paths
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack, load_pack
+from tutor.core.untrusted import is_slug
 
 MANIFEST = "MANIFEST.sha256"
 ALLOWED_SUFFIXES = frozenset({".md", ".toml", ".txt", ".sha256"})
@@ -335,7 +336,7 @@ def pack_choices(builtin: Pack) -> list[InstalledPack]:
 def find_installed(pack_id: str) -> Path | None:
     """The folder of the installed pack ``pack_id``, if there is one."""
     folder = packs_dir() / pack_id
-    return folder if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", pack_id) and folder.is_dir() else None
+    return folder if is_slug(pack_id) and folder.is_dir() else None
 
 
 def remove_pack(pack_id: str) -> bool:

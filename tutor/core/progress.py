@@ -362,8 +362,17 @@ class ProgressStore(StoreConnection):
             " FROM ok_preference_votes ORDER BY at, seq"
         )
         return [
-            VoteRow(prompt, a, b, json.loads(sa), json.loads(sb), vote, sha, _dt(at))
-            for prompt, a, b, sa, sb, vote, sha, at in rows
+            VoteRow(
+                prompt=prompt,
+                answer_a=answer_a,
+                answer_b=answer_b,
+                settings_a=json.loads(settings_a),
+                settings_b=json.loads(settings_b),
+                vote=vote,
+                model_sha256=model_sha256,
+                at=_dt(at),
+            )
+            for prompt, answer_a, answer_b, settings_a, settings_b, vote, model_sha256, at in rows
         ]
 
     # -- export / import ---------------------------------------------------------------
