@@ -38,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from tutor.core import paths
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack, load_pack
+from tutor.core.pack_checked import CheckedPacks
 from tutor.core.untrusted import is_slug
 
 MANIFEST = "MANIFEST.sha256"
@@ -311,24 +312,26 @@ def _installed(pack: Pack) -> InstalledPack:
     return InstalledPack(pack.id, pack.title, pack.version, pack.root, len(pack.lessons))
 
 
-def installed_packs() -> list[InstalledPack]:
-    """Every installed pack that loads; a damaged one is skipped (``pack list`` says so)."""
+def installed_packs(checked: CheckedPacks | None = None) -> list[InstalledPack]:
+    """Every installed pack that loads; a damaged one is skipped (``pack list`` says so).
+
+    ``checked``: see ``load_pack`` (the app's picker passes it, so start-up stays quick)."""
     found = []
     root = packs_dir()
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if folder.name.startswith(".") or not folder.is_dir():
             continue
         try:
-            found.append(_installed(load_pack(folder)))
+            found.append(_installed(load_pack(folder, checked=checked)))
         except PackError:
             continue
     return found
 
 
-def pack_choices(builtin: Pack) -> list[InstalledPack]:
+def pack_choices(builtin: Pack, checked: CheckedPacks | None = None) -> list[InstalledPack]:
     """What the app's pack picker offers: the built-in course first, then installed packs by
     title (a pack claiming the course's own id is left out: progress is keyed by id)."""
-    others = [p for p in installed_packs() if p.id != builtin.id]
+    others = [p for p in installed_packs(checked) if p.id != builtin.id]
     others.sort(key=lambda p: (p.title.casefold(), p.id))
     return [_installed(builtin), *others]
 

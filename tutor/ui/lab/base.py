@@ -25,9 +25,10 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from tutor.core.demo import DemoSpec
 from tutor.runtime.errors import CancelledError, ModelRuntimeError
 from tutor.ui.base import TutorModal, TutorScreen
-from tutor.ui.lab.registry import DemoContext, DemoSpec, free_play, instrument
+from tutor.ui.lab.registry import DemoContext, free_play, instrument
 from tutor.ui.model_service import ModelService, ServiceStatus
 
 if TYPE_CHECKING:
