@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from tutor.app import TutorApp, create_app
 from tutor.core import paths
@@ -29,8 +30,11 @@ class RecordingApp(TutorApp):
 
 @pytest.fixture(autouse=True)
 def steady(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove nondeterminism: quiz timing reads a frozen clock."""
+    """Remove nondeterminism: quiz timing reads a frozen clock, and text cursors stay shown
+    instead of blinking on a 0.5 s timer (a snapshot on a loaded machine caught either)."""
     monkeypatch.setattr("tutor.core.session._clock", lambda: 0.0)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
 @pytest.fixture
