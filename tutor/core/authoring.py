@@ -19,7 +19,8 @@ from typing import Any
 import tomli_w
 
 from tutor.core.errors import PackError, Problem
-from tutor.core.gift import parse_gift, to_gift
+from tutor.core.gift import parse_gift
+from tutor.core.gift_write import to_gift
 from tutor.core.pack import Pack, load_pack
 from tutor.core.untrusted import slugify
 
