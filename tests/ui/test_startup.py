@@ -37,6 +37,8 @@ NOT_AT_START = [
     "tutor.ui.lab.picker",
     "tutor.ui.lesson_text",
     "markdown_it",
+    "tutor.core.pack_archive",  # building and installing packs (zipfile): pack_library lists them
+    "tutor.ui.pack_watch",  # --watch only
 ]
 
 

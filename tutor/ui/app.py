@@ -20,8 +20,8 @@ from textual.worker import Worker, WorkerState
 from tutor.core import paths
 from tutor.core.errors import PackError
 from tutor.core.pack import Pack, load_pack
-from tutor.core.pack_archive import InstalledPack, pack_choices
 from tutor.core.pack_checked import CheckedPacks
+from tutor.core.pack_library import InstalledPack, pack_choices
 from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe

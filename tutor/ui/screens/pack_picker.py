@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.core.pack_archive import InstalledPack
+from tutor.core.pack_library import InstalledPack
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
