@@ -95,11 +95,9 @@ def load_pack(root: Path, *, checked: CheckedPacks | None = None) -> Pack:
     blocks are checked when first used); any other pack is checked in full and, when it
     passes, remembered. Without it (``pack check``, authoring, tests) every check runs.
     """
-    if checked is not None:
-        files = _Files(root)
-        if checked.passed(files.digest()):
-            return _read_pack(root, files, check=False)
-    files = _Files(root)
+    files = _Files(root)  # each file read once, for the digest and the pack alike
+    if checked is not None and checked.passed(files.digest()):
+        return _read_pack(root, files, check=False)
     pack = _read_pack(root, files, check=True)
     if checked is not None:
         checked.add(files.digest())
