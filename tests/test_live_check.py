@@ -16,7 +16,8 @@ from tutor.core.demo import parse_demo
 from tutor.core.errors import Problem
 from tutor.core.pack import load_pack
 from tutor.explain.embeddings import cosine_matrix
-from tutor.plain.live_check import check_pack_live, contains_run, run_live_check
+from tutor.plain.live_check import check_pack_live, run_live_check
+from tutor.plain.live_expectations import contains_run
 from tutor.runtime.catalog import load_catalog, packaged_path
 from tutor.runtime.client import ModelClient
 from tutor.runtime.types import GenerationSettings

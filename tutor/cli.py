@@ -24,7 +24,7 @@ Handler = Callable[[argparse.Namespace], int]
 def run_app(args: argparse.Namespace) -> int:
     """No command: open the full-screen app."""
     from tutor.app import create_app
-    from tutor.core.pack_archive import resolve_pack
+    from tutor.core.pack_library import resolve_pack
 
     create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch).run()
     return 0

@@ -205,6 +205,16 @@ def test_manifest_bad_id(root: Path, bad_id: str) -> None:
     ]
 
 
+def test_an_id_with_a_trailing_newline_is_not_a_slug(root: Path) -> None:
+    """Python's ``$`` matches before a final newline: the slug check must not."""
+    pack_with(root, {"pack.toml": manifest_with('id = "test-pack"', 'id = "test-pack\\n"')})
+    assert problems(root) == [
+        Problem(
+            root / "pack.toml", 2, "id 'test-pack\\n' must be lowercase letters, digits and '-'"
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "line", "message"),
     [

@@ -11,7 +11,8 @@ import pytest
 from tutor.core import paths
 from tutor.core.authoring import export_gift, import_gift, new_pack
 from tutor.core.errors import PackError
-from tutor.core.gift import parse_gift, to_gift
+from tutor.core.gift import parse_gift
+from tutor.core.gift_write import to_gift
 from tutor.core.pack import load_pack
 
 EXAMPLES = Path(__file__).parent / "moodle_examples.gift"

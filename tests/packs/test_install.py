@@ -17,15 +17,8 @@ import pytest
 
 from tutor.core.authoring import new_pack
 from tutor.core.errors import PackError
-from tutor.core.pack_archive import (
-    MAX_ENTRIES,
-    build_pack,
-    find_installed,
-    install_pack,
-    installed_packs,
-    packs_dir,
-    remove_pack,
-)
+from tutor.core.pack_archive import MAX_ENTRIES, build_pack, install_pack
+from tutor.core.pack_library import find_installed, installed_packs, packs_dir, remove_pack
 
 
 @pytest.fixture

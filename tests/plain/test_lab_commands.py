@@ -21,6 +21,8 @@ from tutor.core import paths
 from tutor.core.demo import DemoSpec, plain_command
 from tutor.core.pack import load_pack
 from tutor.plain import lab
+from tutor.plain.lab_generate import cmd_generate
+from tutor.plain.lab_next import cmd_next
 from tutor.runtime.catalog import load_catalog, packaged_path
 
 HAVE_DEFAULT = packaged_path(load_catalog().default_model) is not None
@@ -242,7 +244,7 @@ def test_help_has_an_example(command: str, capsys: pytest.CaptureFixture[str]) -
 
 def test_every_course_demo_command_parses() -> None:
     """Each lab demo of the built-in course prints a command this module runs, options and all."""
-    handlers = {"tokens": lab.cmd_tokens, "next": lab.cmd_next, "generate": lab.cmd_generate}
+    handlers = {"tokens": lab.cmd_tokens, "next": cmd_next, "generate": cmd_generate}
     seen = set()
     for lesson in load_pack(paths.builtin_course_dir()).lessons:
         for demo in lesson.demos:
@@ -260,7 +262,7 @@ def test_demo_settings_reach_the_commands() -> None:
     settings = {"temperature": 1.5, "top_k": 5, "top_p": 0.9, "min_p": 0.05, "repeat_penalty": 1.1}
     sampling = DemoSpec.model_validate({"kind": "sampling", "prompt": "-x", "seed": 3, **settings})
     args = build_parser().parse_args(plain_command(sampling)[1:])
-    assert args.func.__wrapped__ is lab.cmd_next and args.prompt == "-x" and args.seed == 3
+    assert args.func.__wrapped__ is cmd_next and args.prompt == "-x" and args.seed == 3
     assert {k: getattr(args, k) for k in settings} == settings
     chat = DemoSpec.model_validate(
         {"kind": "prompting", "prompt": "Hi", "system": "-be brief", "max_tokens": 9, **settings}

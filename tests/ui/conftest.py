@@ -29,7 +29,8 @@ class RecordingApp(TutorApp):
 
 @pytest.fixture(autouse=True)
 def steady(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove nondeterminism: quiz timing reads a frozen clock."""
+    """Remove nondeterminism: quiz timing reads a frozen clock (text cursors are kept from
+    blinking for the whole suite, in tests/conftest.py)."""
     monkeypatch.setattr("tutor.core.session._clock", lambda: 0.0)
 
 

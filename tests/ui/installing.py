@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.core.authoring import new_pack
-from tutor.core.pack_archive import InstalledPack, install_pack
+from tutor.core.pack_archive import install_pack
+from tutor.core.pack_library import InstalledPack
 
 TITLES = ("Zebra pack", "Attention [b]not bold[/b] pack")  # installed out of title order
 

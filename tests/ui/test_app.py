@@ -200,11 +200,20 @@ async def test_help_lists_every_key(make_app: MakeApp) -> None:
         assert isinstance(app.screen, OutlineScreen)
 
 
+class ProbeScreen(TutorScreen[None]):
+    """A screen that exists only in this test, to check the registry drives help and navigation."""
+
+    BINDINGS = [Binding("z", "probe", "Probe the probe")]
+
+
 async def test_a_new_route_appears_in_help(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Registering a screen is enough for its keys to be listed: nothing is written by hand."""
-    extra = Route("probe", "Probe screen", "tests.ui.test_app:ProbeScreen")
+    """Registering a screen is enough for its keys to be listed: nothing is written by hand.
+
+    The app has no test-only way in: the test adds one ``Route`` to ``ROUTES`` for its
+    duration, exactly as a new screen would, naming its class by this module's own name."""
+    extra = Route("probe", "Probe screen", f"{__name__}:{ProbeScreen.__name__}")
     monkeypatch.setattr(navigation, "ROUTES", (*navigation.ROUTES, extra))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -216,12 +225,6 @@ async def test_a_new_route_appears_in_help(
         app.navigate("probe")
         await pilot.pause()
         assert isinstance(app.screen, ProbeScreen)
-
-
-class ProbeScreen(TutorScreen[None]):
-    """A screen that exists only in this test, to check the registry drives help and navigation."""
-
-    BINDINGS = [Binding("z", "probe", "Probe the probe")]
 
 
 async def test_too_small_terminal(make_app: MakeApp) -> None:

@@ -14,7 +14,7 @@ from tests.ui.watching import rewrite, wait_until
 from tutor.app import create_app
 from tutor.cli import main
 from tutor.core import paths
-from tutor.core.pack_archive import find_installed
+from tutor.core.pack_library import find_installed
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.quiz import QuizScreen
 

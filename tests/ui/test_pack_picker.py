@@ -11,7 +11,7 @@ from tests.ui.installing import install_packs
 from tests.ui.watching import wait_until
 from tutor.core import paths
 from tutor.core.pack import load_pack
-from tutor.core.pack_archive import pack_choices
+from tutor.core.pack_library import pack_choices
 from tutor.ui.screens.outline import OutlineScreen
 from tutor.ui.screens.pack_picker import PackPickerScreen
 

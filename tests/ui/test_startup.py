@@ -37,10 +37,13 @@ NOT_AT_START = [
     "tutor.ui.lab.picker",
     "tutor.ui.lesson_text",
     "markdown_it",
+    "tutor.core.pack_archive",  # building and installing packs (zipfile): pack_library lists them
+    "tutor.ui.pack_watch",  # --watch only
 ]
 
 
-def test_the_first_frame_imports_only_what_the_outline_needs() -> None:
+def first_frame_modules() -> set[str]:
+    """The modules loaded by one start of the app, in a fresh interpreter, to its first frame."""
     done = subprocess.run(
         [sys.executable, "-c", FIRST_FRAME],
         env=repo_env(),
@@ -51,4 +54,19 @@ def test_the_first_frame_imports_only_what_the_outline_needs() -> None:
     )
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert "tutor.ui.screens.outline" in loaded  # it did reach the outline
+    return loaded
+
+
+def test_the_first_frame_imports_only_what_the_outline_needs() -> None:
+    loaded = first_frame_modules()
     assert [name for name in NOT_AT_START if name in loaded] == []
+
+
+def test_a_course_checked_once_starts_without_pydantic() -> None:
+    """The first start checks the course in full (pydantic); later ones find it checked
+    (``tutor.core.pack_checked``) and leave pydantic, the pack schema and the demo specs out."""
+    assert "pydantic" in first_frame_modules()
+    later = first_frame_modules()
+    assert [
+        m for m in ("pydantic", "tutor.core.pack_schema", "tutor.core.demo") if m in later
+    ] == []

@@ -10,7 +10,6 @@ checked by loading it back before it replaces anything.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -20,8 +19,10 @@ from typing import Any
 import tomli_w
 
 from tutor.core.errors import PackError, Problem
-from tutor.core.gift import parse_gift, to_gift
+from tutor.core.gift import parse_gift
+from tutor.core.gift_write import to_gift
 from tutor.core.pack import Pack, load_pack
+from tutor.core.untrusted import slugify
 
 MAX_GIFT_BYTES = 1_000_000
 
@@ -30,7 +31,7 @@ def new_pack(folder: Path, title: str) -> Path:
     """Scaffold a pack in ``folder`` (which must not exist or be empty); returns its folder."""
     if folder.exists() and any(folder.iterdir()):
         raise PackError([Problem(folder, None, "already exists and is not empty")])
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "pack"
+    slug = slugify(title, limit=40, fallback="pack")
     files = {
         "pack.toml": _MANIFEST.format(id=f"{slug}-{secrets.token_hex(3)}", title=_toml_str(title)),
         "lessons/01-getting-started.md": _LESSON,

@@ -18,8 +18,8 @@ also has a plain command that does the same thing without the full-screen UI
 
 from __future__ import annotations
 
-import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,7 +33,8 @@ from pydantic import (
     model_validator,
 )
 
-from tutor.core.errors import Problem
+from tutor.core.demo_block import DemoBlock
+from tutor.core.errors import PackError, Problem
 from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
 from tutor.core.untrusted import TomlProblem, key_line, parse_toml
@@ -50,7 +51,6 @@ DemoKind = Literal[
     "rlhf",
 ]
 DEMO_KINDS: tuple[str, ...] = DemoKind.__args__  # type: ignore[attr-defined]
-DEMO_BLOCK = re.compile(r"^```demo[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 MAX_DEMO_TOKENS = 512
 
 # Author text is shown on screen: control characters become visible pictures at load time.
@@ -142,15 +142,27 @@ class Demo:
     index: int
 
 
-def parse_demos(path: Path, body: str, body_line: int, problems: list[Problem]) -> list[Demo]:
-    """Every demo block of a lesson body (which starts on line ``body_line`` of ``path``)."""
+def parse_demos(path: Path, blocks: Iterable[DemoBlock], problems: list[Problem]) -> list[Demo]:
+    """The valid blocks among ``blocks`` (found in ``path``), after adding each problem."""
     demos: list[Demo] = []
-    for match in DEMO_BLOCK.finditer(body):
-        line = body_line + body.count("\n", 0, match.start())
-        spec = parse_demo(path, match.group(1), line, problems)
+    for block in blocks:
+        spec = parse_demo(path, block.source, block.line, problems)
         if spec is not None:
-            demos.append(Demo(spec, line, len(demos)))
+            demos.append(Demo(spec, block.line, len(demos)))
     return demos
+
+
+def checked_demos(path: Path, blocks: Iterable[DemoBlock]) -> tuple[Demo, ...]:
+    """Every block of a lesson that has passed its pack's check, as a ``Demo``.
+
+    Raises ``PackError`` if a block does not pass after all: it cannot happen unless the
+    rules changed without the loader noticing, and then saying so beats a wrong demo.
+    """
+    problems: list[Problem] = []
+    demos = parse_demos(path, blocks, problems)
+    if problems:
+        raise PackError(problems)
+    return tuple(demos)
 
 
 def parse_demo(path: Path, source: str, line: int, problems: list[Problem]) -> DemoSpec | None:

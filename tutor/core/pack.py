@@ -7,21 +7,18 @@ A pack is a folder with ``pack.toml``, ``lessons/NN-slug.md`` and ``quizzes/NN-s
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
-
-from tutor.core.demo import Demo, parse_demos
+from tutor.core.demo_block import DemoBlock, demo_blocks
 from tutor.core.errors import PackError, Problem
-from tutor.core.plain_errors import plain_error
 from tutor.core.sanitize import clean_text
 from tutor.core.untrusted import (
-    SLUG,
     SLUG_BODY,
-    SLUG_RULE,
     TomlProblem,
     UntrustedFileError,
     key_line,
@@ -29,131 +26,20 @@ from tutor.core.untrusted import (
     read_text,
 )
 
-FORMAT_VERSION = 1
+if TYPE_CHECKING:
+    from tutor.core.demo import Demo
+    from tutor.core.pack_checked import CheckedPacks
+
 LESSON_FILE = re.compile(rf"^(\d{{2}})-({SLUG_BODY})\.md$")
-
-
-class _Strict(BaseModel):
-    """Unknown keys are errors and TOML types are taken as written (``"1"`` is not ``1``)."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class Manifest(_Strict):
-    """``pack.toml``, checked (docs/pack-format.md)."""
-
-    format_version: int
-    id: str
-    title: str
-    version: str
-    authors: list[str]
-    licence: str
-    lessons: list[str]
-
-    @field_validator("format_version")
-    @classmethod
-    def _supported(cls, value: int) -> int:
-        if value != FORMAT_VERSION:
-            raise ValueError(
-                f"format_version {value} is not supported "
-                f"(this llm-tutor reads format_version {FORMAT_VERSION})"
-            )
-        return value
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(f"id {value!r} must be {SLUG_RULE}")
-        return value
-
-    @field_validator("title", "version", "licence")
-    @classmethod
-    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
-        if not value.strip():
-            raise ValueError(f"'{info.field_name}' must not be empty")
-        return value
-
-    @field_validator("authors")
-    @classmethod
-    def _names(cls, value: list[str]) -> list[str]:
-        if not value or not all(name.strip() for name in value):
-            raise ValueError("'authors' must be a non-empty list of names")
-        return value
-
-    @field_validator("lessons")
-    @classmethod
-    def _lesson_slugs(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("'lessons' must list at least one lesson slug")
-        seen: set[str] = set()
-        for slug in value:
-            if not SLUG.match(slug):
-                raise ValueError(f"lesson slug {slug!r} must be {SLUG_RULE}")
-            if slug in seen:
-                raise ValueError(f"lesson slug {slug!r} is listed twice")
-            seen.add(slug)
-        return value
-
-
-class FrontMatter(_Strict):
-    """A lesson's front matter (between the ``+++`` lines), checked."""
-
-    title: str
-    summary: str
-    minutes: int
-    objectives: list[str]
-
-    @field_validator("title", "summary")
-    @classmethod
-    def _not_empty(cls, value: str, info: ValidationInfo) -> str:
-        if not value.strip():
-            raise ValueError(f"'{info.field_name}' must not be empty")
-        return value
-
-    @field_validator("minutes")
-    @classmethod
-    def _minutes(cls, value: int) -> int:
-        if not 1 <= value <= 180:
-            raise ValueError("'minutes' must be between 1 and 180")
-        return value
-
-    @field_validator("objectives")
-    @classmethod
-    def _objectives(cls, value: list[str]) -> list[str]:
-        if not value or not all(text.strip() for text in value):
-            raise ValueError("'objectives' must be a non-empty list of non-empty strings")
-        return value
-
-
-_Model = TypeVar("_Model", bound=_Strict)
+# The modules whose rules a pack is checked against: a change to any of them checks every
+# pack again, even one that passed before (see ``load_pack``'s ``checked``).
+RULE_MODULES = ("pack.py", "pack_schema.py", "demo.py", "demo_block.py", "untrusted.py")
 
 
 def _lessons_usable(data: dict[str, Any]) -> bool:
     """True when the manifest's lesson list can be followed although other values are wrong."""
     listed = data.get("lessons")
     return isinstance(listed, list) and all(isinstance(slug, str) for slug in listed)
-
-
-def _validated(
-    model: type[_Model], data: dict[str, Any], path: Path, text: str, problems: list[Problem]
-) -> tuple[_Model | None, bool]:
-    """``data`` checked against ``model``: the model, or None after adding each problem at its
-    key's line; and whether every problem was about meaning (keys and types were right)."""
-    try:
-        return model.model_validate(data), True
-    except ValidationError as exc:
-        for error in exc.errors():
-            key = error["loc"][0] if error["loc"] else None
-            line = (
-                key_line(text, key) if isinstance(key, str) and error["type"] != "missing" else None
-            )
-            if error["type"] == "value_error":
-                message = str(error["msg"]).removeprefix("Value error, ")
-            else:
-                message = plain_error(error)
-            problems.append(Problem(path, line, message))
-        return None, all(error["type"] == "value_error" for error in exc.errors())
 
 
 @dataclass(frozen=True)
@@ -166,7 +52,15 @@ class Lesson:
     objectives: tuple[str, ...]
     body: str
     quiz_path: Path | None
-    demos: tuple[Demo, ...] = ()
+    demo_blocks: tuple[DemoBlock, ...] = ()
+
+    @cached_property
+    def demos(self) -> tuple[Demo, ...]:
+        """The lesson's demo blocks as checked specs, made when first asked for: the outline
+        never needs them, so the app starts without importing pydantic for them."""
+        from tutor.core.demo import checked_demos
+
+        return checked_demos(self.path, self.demo_blocks)
 
 
 @dataclass(frozen=True)
@@ -193,34 +87,52 @@ class Pack:
         return self.lessons[index] if 0 <= index < len(slugs) else None
 
 
-def load_pack(root: Path) -> Pack:
-    """Read and check a whole pack; raise ``PackError`` with every problem found."""
+def load_pack(root: Path, *, checked: CheckedPacks | None = None) -> Pack:
+    """Read and check a whole pack; raise ``PackError`` with every problem found.
+
+    With ``checked`` (the app at start-up), a pack whose files, and the rules, are exactly as
+    they were when it last passed is read without running the schema checks again (its demo
+    blocks are checked when first used); any other pack is checked in full and, when it
+    passes, remembered. Without it (``pack check``, authoring, tests) every check runs.
+    """
+    files = _Files(root)  # each file read once, for the digest and the pack alike
+    if checked is not None and checked.passed(files.digest()):
+        return _read_pack(root, files, check=False)
+    pack = _read_pack(root, files, check=True)
+    if checked is not None:
+        checked.add(files.digest())
+    return pack
+
+
+def _read_pack(root: Path, files: _Files, *, check: bool) -> Pack:
+    """The pack, checked against the schemas when ``check`` (else only read and laid out)."""
     problems: list[Problem] = []
     manifest_path = root / "pack.toml"
-    text = _read_text(manifest_path, root, problems)
+    text = files.text(manifest_path, problems)
     if text is None:
         raise PackError(problems)
     try:
         data = parse_toml(text)
     except TomlProblem as exc:
         raise PackError([Problem(manifest_path, exc.line, exc.message)]) from exc
-    manifest, meaning_only = _validated(Manifest, data, manifest_path, text, problems)
-    if manifest is None and meaning_only and _lessons_usable(data):
+    if check:
+        from tutor.core.pack_schema import check as check_schema
+
+        valid, meaning_only = check_schema("manifest", data, manifest_path, text, problems)
         # Only what the keys mean is wrong (a bad id, say): check the lessons too, so the
         # author sees every problem at once.
-        manifest = Manifest.model_construct(**data)
-    if manifest is None:
-        raise PackError(problems)
-    lessons = _load_lessons(root, manifest, manifest_path, text, problems)
+        if not valid and not (meaning_only and _lessons_usable(data)):
+            raise PackError(problems)
+    lessons = _load_lessons(root, files, data["lessons"], manifest_path, text, check, problems)
     if problems:
         raise PackError(problems)
     return Pack(
         root=root,
-        id=manifest.id,
-        title=clean_text(manifest.title),
-        version=clean_text(manifest.version),
-        authors=tuple(clean_text(author) for author in manifest.authors),
-        licence=clean_text(manifest.licence),
+        id=data["id"],
+        title=clean_text(data["title"]),
+        version=clean_text(data["version"]),
+        authors=tuple(clean_text(author) for author in data["authors"]),
+        licence=clean_text(data["licence"]),
         lessons=tuple(lessons),
     )
 
@@ -229,17 +141,22 @@ def load_pack(root: Path) -> Pack:
 
 
 def _load_lessons(
-    root: Path, manifest: Manifest, manifest_path: Path, text: str, problems: list[Problem]
+    root: Path,
+    files: _Files,
+    listed: list[str],
+    manifest_path: Path,
+    text: str,
+    check: bool,
+    problems: list[Problem],
 ) -> list[Lesson]:
-    files = _lesson_files(root, problems)
-    listed = manifest.lessons
-    for slug in sorted(set(files) - set(listed)):
+    found_files = _lesson_files(root, problems)
+    for slug in sorted(set(found_files) - set(listed)):
         problems.append(
-            Problem(files[slug][0], None, f"lesson '{slug}' is not listed in pack.toml")
+            Problem(found_files[slug][0], None, f"lesson '{slug}' is not listed in pack.toml")
         )
     lessons: list[Lesson] = []
     for slug in dict.fromkeys(listed):
-        found = files.get(slug)
+        found = found_files.get(slug)
         if not found:
             problems.append(
                 Problem(
@@ -253,10 +170,10 @@ def _load_lessons(
             names = ", ".join(p.name for p in found)
             problems.append(Problem(found[1], None, f"duplicate lesson slug '{slug}' ({names})"))
             continue
-        lesson = _load_lesson(slug, found[0], root, problems)
+        lesson = _load_lesson(slug, found[0], root, files, check, problems)
         if lesson is not None:
             lessons.append(lesson)
-    _check_quiz_files(root, files, problems)
+    _check_quiz_files(root, found_files, problems)
     return lessons
 
 
@@ -286,8 +203,10 @@ def _check_quiz_files(root: Path, files: dict[str, list[Path]], problems: list[P
             problems.append(Problem(path, None, f"quiz has no lesson lessons/{path.stem}.md"))
 
 
-def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> Lesson | None:
-    text = _read_text(path, root, problems)
+def _load_lesson(
+    slug: str, path: Path, root: Path, files: _Files, check: bool, problems: list[Problem]
+) -> Lesson | None:
+    text = files.text(path, problems)
     if text is None:
         return None
     text = text.replace("\r\n", "\n")  # a lesson saved on Windows reads the same
@@ -295,28 +214,47 @@ def _load_lesson(slug: str, path: Path, root: Path, problems: list[Problem]) -> 
     meta, body, body_line = _split_front_matter(path, text, problems)
     if meta is None:
         return None
-    front, _meaning_only = _validated(
-        FrontMatter, meta, path, text[: text.find("\n+++", 3)], problems
-    )
-    if front is None:
+    blocks = demo_blocks(body, body_line)
+    if check and not _lesson_passes(path, text, meta, body, body_line, blocks, problems):
         return None
-    if not body.strip():
-        problems.append(Problem(path, body_line, "the lesson has no text after the front matter"))
-    demos = parse_demos(path, body, body_line, problems)
     if len(problems) > before:
         return None
     quiz = root / "quizzes" / f"{path.stem}.toml"
     return Lesson(
         slug=slug,
         path=path,
-        title=clean_text(front.title),
-        summary=clean_text(front.summary),
-        minutes=front.minutes,
-        objectives=tuple(clean_text(objective) for objective in front.objectives),
+        title=clean_text(meta["title"]),
+        summary=clean_text(meta["summary"]),
+        minutes=meta["minutes"],
+        objectives=tuple(clean_text(objective) for objective in meta["objectives"]),
         body=clean_text(body),
         quiz_path=quiz if quiz.is_file() else None,
-        demos=tuple(demos),
+        demo_blocks=blocks,
     )
+
+
+def _lesson_passes(
+    path: Path,
+    text: str,
+    meta: dict[str, Any],
+    body: str,
+    body_line: int,
+    blocks: tuple[DemoBlock, ...],
+    problems: list[Problem],
+) -> bool:
+    """The schema checks of one lesson: front matter, some text, and every demo block."""
+    from tutor.core.demo import parse_demos
+    from tutor.core.pack_schema import check as check_schema
+
+    front_matter = text[: text.find("\n+++", 3)]
+    valid, _meaning_only = check_schema("front matter", meta, path, front_matter, problems)
+    if not valid:
+        return False
+    before = len(problems)
+    if not body.strip():
+        problems.append(Problem(path, body_line, "the lesson has no text after the front matter"))
+    parse_demos(path, blocks, problems)
+    return len(problems) == before
 
 
 def _split_front_matter(
@@ -341,13 +279,48 @@ def _split_front_matter(
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
 
-# -- shared helpers -------------------------------------------------------------------
+# -- reading, and what a check depended on ----------------------------------------------
 
 
-def _read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
-    """The file's text, or None after recording why it cannot be read (see ``untrusted``)."""
+class _Files:
+    """The pack's files as read once (see ``untrusted``), and a digest of everything its
+    schema checks depend on: the rules, the manifest and every lesson file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._texts: dict[Path, str] = {}
+
+    def text(self, path: Path, problems: list[Problem]) -> str | None:
+        """The file's text, or None after recording why it cannot be read."""
+        if path not in self._texts:
+            try:
+                self._texts[path] = read_text(path, root=self.root)
+            except UntrustedFileError as exc:
+                problems.append(Problem(path, None, str(exc)))
+                return None
+        return self._texts[path]
+
+    def digest(self) -> str | None:
+        """The digest, or None when a file cannot be read (such a pack is never remembered)."""
+        problems: list[Problem] = []
+        rules = _rules_digest()
+        lessons = _lesson_files(self.root, problems)
+        if rules is None or problems:
+            return None
+        digest = hashlib.sha256(rules)
+        for path in [self.root / "pack.toml", *sorted(p for ps in lessons.values() for p in ps)]:
+            text = self.text(path, problems)
+            digest.update(f"\0{path.name}\0{text}".encode())
+        return None if problems else digest.hexdigest()
+
+
+@cache
+def _rules_digest() -> bytes | None:
+    """A digest of the source of the modules that hold the rules (``RULE_MODULES``); None
+    when it cannot be read (an install without sources): then every load checks in full."""
+    here = Path(__file__).parent
     try:
-        return read_text(path, root=root)
-    except UntrustedFileError as exc:
-        problems.append(Problem(path, None, str(exc)))
+        sources = b"".join((here / name).read_bytes() for name in RULE_MODULES)
+    except OSError:
         return None
+    return hashlib.sha256(sources).digest()

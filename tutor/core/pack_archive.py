@@ -32,12 +32,11 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tutor.core import paths
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack, load_pack
+from tutor.core.pack_library import InstalledPack, entry, packs_dir
 
 MANIFEST = "MANIFEST.sha256"
 ALLOWED_SUFFIXES = frozenset({".md", ".toml", ".txt", ".sha256"})
@@ -48,22 +47,6 @@ MAX_RATIO = 100
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip's epoch is 1980; any fixed date makes builds repeatable
 BLOCK = 64 * 1024
 _VERSION = re.compile(r"^\d+(\.\d+)*")
-
-
-@dataclass(frozen=True)
-class InstalledPack:
-    """A pack in the data directory's packs folder."""
-
-    id: str
-    title: str
-    version: str
-    folder: Path
-    lessons: int = 0
-
-
-def packs_dir() -> Path:
-    """Installed packs, one folder per pack id."""
-    return paths.data_dir() / "packs"
 
 
 # --- build -----------------------------------------------------------------------------------
@@ -132,7 +115,7 @@ def install_pack(source: Path) -> tuple[InstalledPack, InstalledPack | None]:
         if previous is not None:
             os.replace(final, scratch / "previous")  # the old version goes out with the scratch
         os.replace(staged, final)
-        return _installed(load_pack(final)), previous
+        return entry(load_pack(final)), previous
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -298,64 +281,9 @@ def _replaceable(source: Path, pack: Pack) -> InstalledPack | None:
             f"version {pack.version} is not newer than the installed {current.version} "
             "(raise the version in pack.toml to upgrade)",
         )
-    return _installed(current)
+    return entry(current)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
     match = _VERSION.match(version)
     return tuple(int(n) for n in match.group(0).split(".")) if match else (0,)
-
-
-def _installed(pack: Pack) -> InstalledPack:
-    return InstalledPack(pack.id, pack.title, pack.version, pack.root, len(pack.lessons))
-
-
-def installed_packs() -> list[InstalledPack]:
-    """Every installed pack that loads; a damaged one is skipped (``pack list`` says so)."""
-    found = []
-    root = packs_dir()
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if folder.name.startswith(".") or not folder.is_dir():
-            continue
-        try:
-            found.append(_installed(load_pack(folder)))
-        except PackError:
-            continue
-    return found
-
-
-def pack_choices(builtin: Pack) -> list[InstalledPack]:
-    """What the app's pack picker offers: the built-in course first, then installed packs by
-    title (a pack claiming the course's own id is left out: progress is keyed by id)."""
-    others = [p for p in installed_packs() if p.id != builtin.id]
-    others.sort(key=lambda p: (p.title.casefold(), p.id))
-    return [_installed(builtin), *others]
-
-
-def find_installed(pack_id: str) -> Path | None:
-    """The folder of the installed pack ``pack_id``, if there is one."""
-    folder = packs_dir() / pack_id
-    return folder if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", pack_id) and folder.is_dir() else None
-
-
-def remove_pack(pack_id: str) -> bool:
-    """Delete an installed pack (progress is kept, keyed by id); False if it is not installed."""
-    folder = find_installed(pack_id)
-    if folder is None:
-        return False
-    scratch = Path(tempfile.mkdtemp(prefix=".remove-", dir=packs_dir()))
-    os.replace(folder, scratch / pack_id)  # gone at once, even if the deletion is interrupted
-    shutil.rmtree(scratch, ignore_errors=True)
-    return True
-
-
-def resolve_pack(spec: str) -> Path:
-    """A ``--pack`` value: a pack folder, else the id of an installed pack."""
-    folder = Path(spec).expanduser()
-    if folder.is_dir() or "/" in spec or spec.startswith("."):
-        return folder
-    installed = find_installed(spec)
-    if installed is None:
-        known = ", ".join(p.id for p in installed_packs()) or "none installed"
-        raise PackError([Problem(folder, None, f"no such folder or installed pack id ({known})")])
-    return installed

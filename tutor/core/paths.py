@@ -33,6 +33,11 @@ def settings_file() -> Path:
     return data_dir() / "settings.json"
 
 
+def checked_packs_file() -> Path:
+    """Digests of the packs that passed a full check (``tutor.core.pack_checked``)."""
+    return data_dir() / "checked-packs.json"
+
+
 def log_file() -> Path:
     """The app's own log, including llama.cpp's messages."""
     return data_dir() / "llm-tutor.log"

@@ -14,8 +14,9 @@ Design, in short:
   from the one column declaration in ``progress_schema``), so a damaged row is skipped, not fatal.
 
 Progress is keyed by pack id + lesson slug (and question id), never by position in a list.
-This module is a little over 400 lines on purpose: every query the store answers is here, so
-all of its SQL reads in one place (opening, the connection and the schema live beside it).
+This module is over 400 lines on purpose: every query the store answers (export and import
+included) is here, so all of its SQL reads in one place and a change to a table is one file
+to check (opening, the connection and the schema live beside it).
 """
 
 from __future__ import annotations
@@ -362,8 +363,17 @@ class ProgressStore(StoreConnection):
             " FROM ok_preference_votes ORDER BY at, seq"
         )
         return [
-            VoteRow(prompt, a, b, json.loads(sa), json.loads(sb), vote, sha, _dt(at))
-            for prompt, a, b, sa, sb, vote, sha, at in rows
+            VoteRow(
+                prompt=prompt,
+                answer_a=answer_a,
+                answer_b=answer_b,
+                settings_a=json.loads(settings_a),
+                settings_b=json.loads(settings_b),
+                vote=vote,
+                model_sha256=model_sha256,
+                at=_dt(at),
+            )
+            for prompt, answer_a, answer_b, settings_a, settings_b, vote, model_sha256, at in rows
         ]
 
     # -- export / import ---------------------------------------------------------------

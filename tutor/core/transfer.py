@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -42,7 +41,7 @@ from tutor.core.progress_schema import (
     TABLES,
     Column,
 )
-from tutor.core.untrusted import SLUG_PATTERN, UntrustedFileError, read_text
+from tutor.core.untrusted import SLUG_PATTERN, UntrustedFileError, is_slug, read_text
 
 FORMAT = "llm-tutor-progress"
 VERSION = 1
@@ -170,12 +169,11 @@ def _json_text() -> Any:
 
 def _lesson_name(text: str) -> str:
     """A lesson slug, or ``*`` (a reset of every lesson)."""
-    if text != ALL_LESSONS and not _SLUG.fullmatch(text):
+    if text != ALL_LESSONS and not is_slug(text):
         raise ValueError("must be a slug: lowercase letters, digits and '-'")
     return text
 
 
-_SLUG = re.compile(SLUG_PATTERN)
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_NAME)]
 
 

@@ -28,9 +28,21 @@ MAX_FILE_BYTES = 1_000_000
 _CHUNK = 64 * 1024
 
 SLUG_BODY = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # one slug, to embed in a bigger pattern
-SLUG_PATTERN = rf"^{SLUG_BODY}$"
-SLUG = re.compile(SLUG_PATTERN)
+SLUG_PATTERN = rf"^{SLUG_BODY}$"  # for pydantic's pattern=, where '$' is the very end
+SLUG = re.compile(SLUG_BODY)
 SLUG_RULE = "lowercase letters, digits and '-'"
+
+
+def is_slug(text: str) -> bool:
+    """True when all of ``text`` is one slug (Python's ``$`` would also let "abc\\n" through)."""
+    return SLUG.fullmatch(text) is not None
+
+
+def slugify(title: str, *, limit: int, fallback: str) -> str:
+    """A slug made from a title (at most ``limit`` characters), or ``fallback`` when the title
+    has no letters or digits to make one from."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:limit].strip("-") or fallback
 
 
 class UntrustedFileError(Exception):

@@ -40,7 +40,7 @@ def warn(text: str) -> None:
 
 def load_pack_arg(args: argparse.Namespace) -> Pack:
     """The pack ``--pack`` names (a folder or an installed pack's id), or the built-in course."""
-    from tutor.core.pack_archive import resolve_pack
+    from tutor.core.pack_library import resolve_pack
 
     return load_pack(resolve_pack(args.pack) if args.pack else paths.builtin_course_dir())
 

@@ -16,14 +16,8 @@ from tutor.core import paths
 from tutor.core.authoring import export_gift, import_gift, new_pack
 from tutor.core.errors import Problem
 from tutor.core.pack import load_pack
-from tutor.core.pack_archive import (
-    build_pack,
-    install_pack,
-    installed_packs,
-    packs_dir,
-    remove_pack,
-    resolve_pack,
-)
+from tutor.core.pack_archive import build_pack, install_pack
+from tutor.core.pack_library import installed_packs, packs_dir, remove_pack, resolve_pack
 from tutor.core.report import build_report, write_csv
 from tutor.core.sanitize import clean_text
 

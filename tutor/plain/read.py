@@ -17,7 +17,8 @@ import subprocess
 import sys
 from typing import Any, TextIO
 
-from tutor.core.demo import DEMO_BLOCK, Demo, shell_command
+from tutor.core.demo import Demo, shell_command
+from tutor.core.demo_block import DEMO_BLOCK
 from tutor.core.pack import Lesson, Pack
 from tutor.core.sanitize import clean_text
 from tutor.plain.common import load_pack_arg, say

@@ -19,6 +19,11 @@ the worker's environment turns the reuse off (the chat benchmark compares both).
 
 Three contexts share the model weights: one for tokens and generation (created at load), one
 with the attention callback, and one for mean-pooled embeddings (both created on first use).
+
+Why one module of this length: it is the only code that calls llama.cpp's ctypes API (pinned,
+``_check_bindings_version``), and every call shares the contexts, their KV caches and the
+batch they decode with. Kept together, the pin and the layouts it depends on are checked in
+one file; the sampling maths, attention capture and chat rendering are already apart.
 """
 
 from __future__ import annotations

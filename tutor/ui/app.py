@@ -20,18 +20,19 @@ from textual.worker import Worker, WorkerState
 from tutor.core import paths
 from tutor.core.errors import PackError
 from tutor.core.pack import Pack, load_pack
-from tutor.core.pack_archive import InstalledPack, pack_choices
+from tutor.core.pack_checked import CheckedPacks
+from tutor.core.pack_library import InstalledPack, pack_choices
 from tutor.core.progress import ProgressStore, lesson_to_continue
 from tutor.core.settings import THEMES, Settings, load_settings, save_settings
 from tutor.ui import navigation, safe
 from tutor.ui.model_service import ModelService, installed_second_client
-from tutor.ui.pack_watch import PackReloaded, PackWatchService, ReloadAware
 from tutor.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 if TYPE_CHECKING:
     from tutor.core.pack_watch import Reload
     from tutor.runtime import ModelClient
     from tutor.runtime.api import ModelClientProtocol
+    from tutor.ui.pack_watch import PackReloaded, PackWatchService  # --watch only: loaded then
 
 
 READ_ONLY_WARNING = (
@@ -179,6 +180,8 @@ class TutorApp(App[None]):
         self.sub_title = self.pack.title
         self.navigate("outline")
         if self.watch_pack:
+            from tutor.ui.pack_watch import PackWatchService
+
             self.pack_watch = PackWatchService(self, self.pack.root)
             self.pack_watch.start()
             safe.notify(self, f"Watching {self.pack.root}: saved files reload here.", timeout=8)
@@ -187,13 +190,15 @@ class TutorApp(App[None]):
         """The picker's answer: that pack (progress is keyed by its id), else the course."""
         if choice is not None and choice.folder != self.pack.root:
             try:
-                self.pack = load_pack(choice.folder)
+                self.pack = load_pack(choice.folder, checked=CheckedPacks())
             except PackError as exc:  # changed on disk since the picker listed it
                 safe.notify(self, f"Cannot open that pack:\n{exc}", severity="error", timeout=20)
         self._start_pack()
 
     async def on_pack_reloaded(self, event: PackReloaded) -> None:
         """A pack file was saved: swap in the pack, redraw in place, show or clear problems."""
+        from tutor.ui.pack_watch import ReloadAware
+
         reload = event.reload
         if reload.pack is not None:
             self.pack = reload.pack
@@ -269,8 +274,9 @@ def create_app(
     Without ``pack_dir``, and with packs installed, the app opens a pack picker first.
     ``watch`` reloads the pack's files when they are saved (``--watch``).
     """
-    pack = load_pack(pack_dir or paths.builtin_course_dir())
-    choices = pack_choices(pack) if pack_dir is None else []
+    checked = CheckedPacks()  # packs that passed before are not checked again (pack_checked)
+    pack = load_pack(pack_dir or paths.builtin_course_dir(), checked=checked)
+    choices = pack_choices(pack, checked) if pack_dir is None else []
     store = ProgressStore.open(database)
     settings, notices = load_settings()
     notices = store.report.notices + notices

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from tutor.core.demo import DEMO_BLOCK, Demo
+from tutor.core.demo import Demo
+from tutor.core.demo_block import DEMO_BLOCK
 from tutor.core.pack import Lesson
 
 

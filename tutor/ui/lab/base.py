@@ -22,13 +22,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
+from tutor.core.demo import DemoSpec
 from tutor.runtime.errors import CancelledError, ModelRuntimeError
 from tutor.ui.base import TutorModal, TutorScreen
-from tutor.ui.lab.registry import DemoContext, DemoSpec, free_play, instrument
+from tutor.ui.lab.registry import DemoContext, free_play, instrument
 from tutor.ui.model_service import ModelService, ServiceStatus
+from tutor.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from tutor.ui.services import AppServices
@@ -115,7 +117,7 @@ class InstrumentScreen(TutorScreen[None]):
         yield Static(classes="lab-status")
         with Vertical(classes="lab-body"):
             yield from self.compose_body()
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         """The instrument's own widgets."""
@@ -373,7 +375,7 @@ class NotBuiltScreen(TutorScreen[None]):
         )
         yield Header()
         yield Static(text, id="not-built")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def action_back(self) -> None:
         self.dismiss()

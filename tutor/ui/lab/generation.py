@@ -26,6 +26,7 @@ from tutor.core.branching import Alternative, Branch, BranchTree, Step
 from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import GeneratedToken, GenerationSettings
 from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.ladders import LADDERS, stepped
 from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, short_settings, stream
 from tutor.ui.widgets.bars import BarRow, render_bars
 from tutor.ui.widgets.stream_text import LEGEND, StreamText, StreamToken
@@ -34,34 +35,7 @@ from tutor.ui.widgets.token_strip import visible
 TOP_N = 5  # alternatives shown per step
 DEFAULT_SEED = 1
 DEFAULT_MAX = 64
-TEMPERATURES = (0.0, 0.2, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0)
-TOP_KS = (0, 1, 5, 10, 20, 40, 100)
-TOP_PS = (0.5, 0.8, 0.9, 0.95, 1.0)
-MIN_PS = (0.0, 0.02, 0.05, 0.1, 0.2)
-MAX_TOKENS = (16, 32, 64, 128, 256)
 BRANCHES_SHOWN = 2
-
-
-def step_to(values: tuple[Any, ...], current: Any, direction: int) -> Any:
-    """The next value of ``values`` above (1) or below (-1) ``current``, clamped."""
-    if direction > 0:
-        return next((v for v in values if v > current), values[-1])
-    return next((v for v in reversed(values) if v < current), values[0])
-
-
-def stepped(
-    settings: GenerationSettings,
-    name: str,
-    direction: int,
-    ladders: dict[str, tuple[Any, ...]],
-) -> GenerationSettings:
-    """``settings`` with one setting a step up (1) or down (-1): the seed by one, any other
-    along its ladder of values (the generation explorer and the playground step alike)."""
-    if name == "seed":
-        value: Any = max(0, (settings.seed or 0) + direction)
-    else:
-        value = step_to(ladders[name], getattr(settings, name), direction)
-    return replace(settings, **{name: value})
 
 
 def initial_settings(spec: Any) -> GenerationSettings:
@@ -376,14 +350,7 @@ class GenerationScreen(InstrumentScreen):
         self.generate_root()
 
     def action_setting(self, name: str, direction: int) -> None:
-        ladders = {
-            "temperature": TEMPERATURES,
-            "top_k": TOP_KS,
-            "top_p": TOP_PS,
-            "min_p": MIN_PS,
-            "max_tokens": MAX_TOKENS,
-        }
-        self.settings = stepped(self.settings, name, direction, ladders)
+        self.settings = stepped(self.settings, name, direction, LADDERS)
         self.refresh_view()
 
     def action_toggle_chat(self) -> None:

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.core.pack import Lesson
@@ -24,6 +24,7 @@ from tutor.ui.lab.registry import (
 )
 from tutor.ui.lesson_text import demo_lines
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.marked import MarkedOptionList
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class LabScreen(TutorScreen[None]):
             *(Option(picker_label(i.title, i.summary, i.built), id=i.kind) for i in instruments()),
             id="lab-instruments",
         )
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

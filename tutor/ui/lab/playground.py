@@ -15,13 +15,17 @@ before it is shown; the guess is recorded like every instrument's.
 The sampler starts greedy (temperature 0) unless the block sets a temperature, as
 ``pack check --live`` runs ``expect_text``: what the lesson says the model writes is what
 the learner sees.
+
+The comparisons themselves (the A/B diff, the base model's service, judging a guess) are in
+``playground_compare``. This module is longer than most because it is one screen with five
+views of one conversation (chat, A/B, template, base model, predict-first) that share its
+state and its one ``refresh_view``: split further, each piece would need the whole screen.
 """
 
 from __future__ import annotations
 
-import difflib
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -35,116 +39,24 @@ from textual.worker import get_current_worker
 
 from tutor.runtime.types import GenerationSettings, TokenPiece
 from tutor.ui.lab.base import InstrumentScreen, Verdict
-from tutor.ui.lab.generation import MAX_TOKENS, TEMPERATURES, stepped
-from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, short_settings, stream
+from tutor.ui.lab.ladders import MAX_TOKENS, TEMPERATURES, stepped
+from tutor.ui.lab.playground_compare import (
+    INSTALL_SECOND,
+    Exchange,
+    changes,
+    common_words,
+    model_pane_text,
+    pane_text,
+    plain_transcript,
+    second_service,
+    words,
+)
+from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, stream
 from tutor.ui.model_service import ModelService
 from tutor.ui.widgets.token_strip import render_strip
 
 DEFAULT_SEED = 1
 DEFAULT_MAX = 128
-PANE_LINES = 2  # lines of "what changed" each A/B pane shows
-SECOND_MODEL = "gemma3-270m"
-INSTALL_SECOND = f"llm-tutor models pull {SECOND_MODEL} --accept-terms"
-WORD_EDGES = ".,;:!?\"'()*`“”‘’"
-
-
-def words(text: str) -> list[str]:
-    """The words of ``text``, case folded, punctuation at their ends removed."""
-    found = (w.strip(WORD_EDGES).casefold() for w in text.split())
-    return [w for w in found if w]
-
-
-def plain_transcript(prompt: str | list[dict[str, str]]) -> str:
-    """The conversation as plain text, for a base model (it has no chat template): each
-    message's words, a blank line between them, as a document it would continue."""
-    if isinstance(prompt, str):
-        return prompt
-    return "\n\n".join(m["content"] for m in prompt if m["content"].strip())
-
-
-def second_model_path() -> Any:
-    """The second model's file when it is installed, else None."""
-    from tutor.runtime.catalog import installed_path, load_catalog
-
-    try:
-        return installed_path(load_catalog().get(SECOND_MODEL))
-    except Exception:  # a catalog without the entry: the key says how to install it
-        return None
-
-
-def second_service(app: Any) -> ModelService | None:
-    """The app's second model service (made on first use, kept for the session so reopening
-    the playground does not reload), or None when the second model is not installed. Tests
-    set ``app.second_model_service`` to a service over the fake client."""
-    service: ModelService | None = getattr(app, "second_model_service", None)
-    if service is not None:
-        return service
-    path = second_model_path()
-    if path is None:
-        return None
-
-    def client() -> Any:
-        from tutor.runtime import ModelClient
-
-        return ModelClient(path, n_ctx=2048)
-
-    service = ModelService(client)
-    app.second_model_service = service
-    return service
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One run: the messages (or plain prompt) sent, the settings, the answer so far."""
-
-    prompt: str | list[dict[str, str]]
-    settings: GenerationSettings
-    answer: str = ""
-    finish: str | None = None
-
-
-def prompt_lines(prompt: str | list[dict[str, str]]) -> list[str]:
-    """The prompt as lines, each turn's role in front, for comparing two runs."""
-    if isinstance(prompt, str):
-        return prompt.splitlines()
-    return [f"{m['role']}: {line}" for m in prompt for line in m["content"].splitlines()]
-
-
-def changes(a: Exchange, b: Exchange, width: int) -> tuple[list[str], list[str]]:
-    """What only A has and what only B has: changed prompt lines (``−`` / ``+``) and
-    settings, each cut to ``width``."""
-    only_a: list[str] = []
-    only_b: list[str] = []
-    la, lb = prompt_lines(a.prompt), prompt_lines(b.prompt)
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, la, lb).get_opcodes():
-        if op != "equal":  # lines removed from A (−) and added in B (+)
-            only_a += [f"− {line}" for line in la[i1:i2]]
-            only_b += [f"+ {line}" for line in lb[j1:j2]]
-    if not only_a and not only_b:
-        only_a = only_b = ["(the same prompt)"]
-    return [_cut(s, width) for s in only_a[:PANE_LINES]], [
-        _cut(s, width) for s in only_b[:PANE_LINES]
-    ]
-
-
-def _cut(line: str, width: int) -> str:
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def pane_text(name: str, run: Exchange | None, diff: list[str]) -> Text:
-    """One A/B pane: its settings, what is only in its prompt, its answer."""
-    if run is None:
-        return Text(
-            f"{name}: edit the prompt or the settings, then ctrl+s: it runs on the same seed.",
-            style="dim",
-        )
-    text = Text(f"{name}  {short_settings(run.settings)}\n", style="bold")
-    for line in diff:
-        text.append(line + "\n", style="dim")
-    text.append(run.answer or "…")
-    if run.finish and run.finish != "eos":
-        text.append(f"  ({run.finish})", style="dim")
-    return text
 
 
 def template_text(pieces: list[TokenPiece]) -> Text:
@@ -315,20 +227,11 @@ class PlaygroundScreen(InstrumentScreen):
 
     def model_pane(self, kind: str, run: Exchange | None) -> Text:
         """One side of the base-versus-instruct view: which model, how it read the prompt."""
-        if kind == "instruct":
-            info = self.service.status.info
-            name = info.name if info is not None else "this model"
-            how = "with its chat template" if self.chat else "as plain text"
-        else:
-            name, how = "Gemma 3 270M (base)", "as plain text: no template"
-        text = Text(f"{name}\n", style="bold")
-        text.append(f"reads the prompt {how}\n", style="dim")
-        if run is None:
-            return text
-        text.append(run.answer or "…")
-        if run.finish and run.finish != "eos":
-            text.append(f"  ({run.finish})", style="dim")
-        return text
+        if kind == "base":
+            return model_pane_text("Gemma 3 270M (base)", "as plain text: no template", run)
+        info = self.service.status.info
+        how = "with its chat template" if self.chat else "as plain text"
+        return model_pane_text(info.name if info is not None else "this model", how, run)
 
     def chat_text(self) -> Text:
         """Earlier turns, then this turn's answer as it streams, then the verdict on a guess."""
@@ -584,13 +487,3 @@ class PlaygroundScreen(InstrumentScreen):
         text.append(f"Your guess: “{guess.strip()}”. The answer starts “{start}”")
         text.append(f" ({same} of your {len(guessed)} words match).")
         return Verdict(start, correct, text)
-
-
-def common_words(a: list[str], b: list[str]) -> int:
-    """How many leading words ``a`` and ``b`` share."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n

@@ -14,11 +14,10 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutor.core.demo import Demo, DemoSpec
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the demo specs (pydantic) load when an instrument opens, not at start-up
     from textual.screen import Screen
 
+    from tutor.core.demo import Demo, DemoSpec
     from tutor.ui.navigation import Route
 
 
@@ -151,6 +150,8 @@ def open_instrument(spec: DemoSpec, context: DemoContext | None = None) -> Scree
 
 def free_play(kind: str) -> DemoSpec:
     """A spec for opening ``kind`` without a lesson (the Lab picker, the command palette)."""
+    from tutor.core.demo import DemoSpec
+
     return DemoSpec.model_validate({"kind": kind, "prompt": FREE_PLAY_PROMPTS.get(kind, "")})
 
 

@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.core import paths
 from tutor.ui import safe
 from tutor.ui.base import TutorModal
+from tutor.ui.widgets.footer import KeysFooter
 
 
 class ErrorScreen(TutorModal[None]):
@@ -33,4 +34,4 @@ class ErrorScreen(TutorModal[None]):
                     style="dim",
                 )
             )
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()

@@ -13,10 +13,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.ui.base import TutorModal
 from tutor.ui.navigation import key_sections
+from tutor.ui.widgets.footer import KeysFooter
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -69,4 +70,4 @@ class HelpScreen(TutorModal[None]):
                     style="dim",
                 )
             )
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Markdown, MarkdownViewer, Static
+from textual.widgets import Header, Markdown, MarkdownViewer, Static
 from textual.widgets.markdown import MarkdownTableOfContents
 
 from tutor.core.pack import Lesson
@@ -19,6 +19,7 @@ from tutor.ui.lab.picker import card_infos, demo_cards_in_view, open_lesson_demo
 from tutor.ui.lesson_text import display_markdown, links
 from tutor.ui.services import AppServices
 from tutor.ui.widgets.demo_card import CardInfo, DemoCard, LessonDocument
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.marked import MarkedTree
 
 SAVE_EVERY_SECONDS = 30.0
@@ -99,7 +100,7 @@ class LessonScreen(TutorScreen[None]):
         yield LessonViewer(
             card_infos(self.lesson), show_table_of_contents=False, open_links=False, id="viewer"
         )
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def _heading(self) -> Text:
         pack = self.services.pack

@@ -6,12 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.ui import safe
 from tutor.ui.base import TutorModal
 from tutor.ui.lesson_text import Link
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.marked import MarkedOptionList
 
 
@@ -35,7 +36,7 @@ class LinksScreen(TutorModal[str | None]):
                 id="links",
             )
             yield Static(Text("enter: show and confirm · escape: close", style="dim"))
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.links[event.option_index].url)
@@ -58,7 +59,7 @@ class ConfirmOpenScreen(TutorModal[bool]):
             yield Static(Text("Open this address in your web browser?", style="bold"))
             yield Static(safe.plain(self.url), id="url")
             yield Static(Text("y: open · n or escape: cancel", style="dim"))
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

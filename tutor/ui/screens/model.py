@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Header, LoadingIndicator, Static
 
 from tutor.runtime import ModelInfo, ModelNotFoundError, ModelRuntimeError
 from tutor.runtime.catalog import Catalog, installed_path, load_catalog
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+from tutor.ui.widgets.footer import KeysFooter
 
 
 def model_commands(catalog: Catalog) -> list[str]:
@@ -92,7 +93,7 @@ class ModelScreen(TutorScreen[None]):
             yield Static(Text("Starting the model…", style="bold"), id="model-status")
             yield LoadingIndicator(id="model-loading")
             yield Static(id="model-info")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load(restart=False)

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tutor.core.pack import Lesson
 from tutor.core.progress import LessonProgress
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.marked import MarkedOptionList
 
 TITLE_WIDTH = 38  # so a whole row, score included, fits in 80 columns
@@ -48,6 +49,13 @@ def lesson_row(number: int, lesson: Lesson, progress: LessonProgress, best: floa
     return row
 
 
+def _option(
+    number: int, lesson: Lesson, progress: dict[str, LessonProgress], best: dict[str, float]
+) -> Option:
+    state = progress.get(lesson.slug, LessonProgress())
+    return Option(lesson_row(number, lesson, state, best.get(lesson.slug)), id=lesson.slug)
+
+
 class OutlineScreen(TutorScreen[None]):
     """Lessons in order with status, time and best quiz score."""
 
@@ -64,9 +72,10 @@ class OutlineScreen(TutorScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="summary")
-        yield ProgressBar(show_eta=False, id="overall")
+        # Its size known from the start: never drawn (and animated) as "unknown" first.
+        yield ProgressBar(total=len(self.services.pack.lessons), show_eta=False, id="overall")
         yield MarkedOptionList(id="lessons")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lessons", OptionList).focus()
@@ -86,12 +95,9 @@ class OutlineScreen(TutorScreen[None]):
         best = app.store.best_quiz_scores(pack.id)
         options = self.query_one("#lessons", OptionList)
         highlighted = options.highlighted
-        options.clear_options()
-        for number, lesson in enumerate(pack.lessons, start=1):
-            state = progress.get(lesson.slug, LessonProgress())
-            options.add_option(
-                Option(lesson_row(number, lesson, state, best.get(lesson.slug)), id=lesson.slug)
-            )
+        options.set_options(  # in one go: one layout of the list, not one per lesson
+            _option(number, lesson, progress, best) for number, lesson in enumerate(pack.lessons, 1)
+        )
         last = app.store.last_lesson(pack.id)
         if highlighted is None and last in {lesson.slug for lesson in pack.lessons}:
             highlighted = [lesson.slug for lesson in pack.lessons].index(last)

@@ -11,13 +11,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.core.pack_archive import InstalledPack
+from tutor.core.pack_library import InstalledPack
 from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
+from tutor.ui.widgets.footer import KeysFooter
 from tutor.ui.widgets.marked import MarkedOptionList
 
 TITLE_WIDTH = 40  # title, version and progress fit one 80-column row
@@ -61,7 +62,7 @@ class PackPickerScreen(TutorScreen[InstalledPack | None]):
             id="picker-intro",
         )
         yield MarkedOptionList(*self._options(), id="packs")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def _options(self) -> list[Option]:
         store = self.services.store

@@ -11,11 +11,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.core.pack_watch import Reload
 from tutor.ui import safe
 from tutor.ui.base import TutorModal
+from tutor.ui.widgets.footer import KeysFooter
 
 
 class PackProblemsScreen(TutorModal[None]):
@@ -38,7 +39,7 @@ class PackProblemsScreen(TutorModal[None]):
                     style="dim",
                 )
             )
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show(self.reload)

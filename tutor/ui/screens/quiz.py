@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Markdown, Static
+from textual.widgets import Header, Input, Markdown, Static
 
 from tutor.core.errors import PackError
 from tutor.core.grading import Grade, Response
@@ -37,6 +37,7 @@ from tutor.ui import safe
 from tutor.ui.base import TutorScreen
 from tutor.ui.services import AppServices
 from tutor.ui.widgets.choices import ChoiceList
+from tutor.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from tutor.core.pack_watch import Reload
@@ -75,7 +76,7 @@ class QuizScreen(TutorScreen[None]):
         yield Header()
         yield Static(id="quiz-status")
         yield VerticalScroll(id="quiz-body")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         try:
