@@ -73,9 +73,9 @@ def name_head(previous: float, first: float, induction: float | None = None) -> 
 
 SCORE_BLOCK = 1 << 18
 """Numbers scored at once (1 MB of float32 per temporary). A 256-token capture of every head of
-SmolLM2 holds 8.9 million, and scoring it whole made five float32 copies of it (170 MB in the
-app for an 18 MB capture); a block of heads at a time, the figures are the same, bit for bit,
-and come faster (0.06 s instead of 0.13 s here: a block stays in the CPU's cache)."""
+SmolLM2 holds 8.9 million, and scoring it whole made float32 copies of it (145 MB more in the
+app for an 18 MB capture; 5 MB a block at a time). The figures are the same, bit for bit, and
+come faster (0.06 s instead of 0.13 s here: a block stays in the CPU's cache)."""
 
 
 def packed_scores(packed: np.ndarray, n_tokens: int) -> dict[str, np.ndarray]:
