@@ -291,7 +291,7 @@ def report(n_tokens: int, rounds: int) -> None:
         ("time to first token (ms)", ttft[0] * 1e3, ttft[1] * 1e3, ttft[0] / ttft[1], ""),
         ("model load (s)", app_load, raw.load_s, app_load / raw.load_s, ""),
         (
-            f"peak memory, {VIEW_TOKENS}-token view (MB)",
+            f"peak MB, {VIEW_TOKENS}-token view",
             mem["app"] + mem["worker"],
             mem["raw"],
             (mem["app"] + mem["worker"]) / mem["raw"],
