@@ -8,7 +8,9 @@ Prints, with the targets of issue 11 (medians over --rounds, after one warm-up):
 * the logit lens, 30 layers on a 20-token prompt: cold (first call in a fresh worker, which
   dequantizes the output matrix) and warm;
 * peak memory (VmHWM) of this process (the app side) plus the worker after a 256-token
-  attention view, over a raw llama-cpp-python process that evaluated the same 256 tokens.
+  attention view, over a raw llama-cpp-python process that evaluated the same 256 tokens;
+  and the same for the real app (headless at 80x24, in a process of its own) after opening
+  the attention explorer on 256 tokens and its overview of every head.
 
 Run::
 
@@ -103,6 +105,34 @@ print(json.dumps({{"peak_mb": _vm_hwm_mb()}}))
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout
     return float(json.loads(out.strip().splitlines()[-1])["peak_mb"])
+
+
+def app_memory() -> dict[str, float]:
+    """Peaks of the real app and its worker: the explorer opened on 256 tokens, then the
+    overview of every head (run in a process of its own: ``--part app-memory``)."""
+    import asyncio
+
+    from tutor.ui.app import create_app
+    from tutor.ui.lab.attention import AttentionScreen
+    from tutor.ui.lab.registry import DemoSpec, open_instrument
+
+    async def run() -> dict[str, float]:
+        app = create_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            client = app.model_service.client
+            client.start()
+            prompt = prompt_of(client, 256)
+            await app.push_screen(open_instrument(DemoSpec(kind="attention", prompt=prompt)))
+            screen = app.screen
+            assert isinstance(screen, AttentionScreen)
+            while screen.capture is None:
+                await asyncio.sleep(0.01)
+            await pilot.press("o")  # the overview: a score for every head
+            await pilot.pause()
+            assert screen.overview
+            return {"app": _vm_hwm_mb(), "worker": _vm_hwm_mb(client.pid or "self")}
+
+    return asyncio.run(run())
 
 
 def attention_rows(rounds: int) -> tuple[list[tuple[str, float, str]], float, float]:
@@ -205,6 +235,17 @@ def report(rounds: int) -> None:
     rows += lens_rows(rounds)
     raw = raw_peak_mb(256)
     ratio = (app_peak + worker_peak) / raw
+    real = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--part", "app-memory"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     print(f"{'measure':40} {'value':>9}  target")
     for name, value, target in rows:
         print(f"{name:40} {value:9.3f}  {target}")
@@ -212,13 +253,21 @@ def report(rounds: int) -> None:
           f"(app {app_peak:.0f}, worker {worker_peak:.0f}; after the 256-token view)")  # fmt: skip
     print(f"{'peak memory raw llama-cpp-python (MB)':40} {raw:9.0f}")
     print(f"{'memory ratio':40} {ratio:9.2f}  ≤ 1.5")
+    real_total = real["app"] + real["worker"]
+    print(f"{'peak memory, the app + worker (MB)':40} {real_total:9.0f}  "
+          f"(app {real['app']:.0f}, worker {real['worker']:.0f}; explorer + overview)")  # fmt: skip
+    print(f"{'memory ratio, the app':40} {real_total / raw:9.2f}  ≤ 1.5")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--part", choices=["app-memory"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    report(args.rounds)
+    if args.part == "app-memory":
+        print(json.dumps(app_memory()))
+    else:
+        report(args.rounds)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,13 @@ def name_head(previous: float, first: float, induction: float | None = None) -> 
     return ""
 
 
+SCORE_BLOCK = 1 << 18
+"""Numbers scored at once (1 MB of float32 per temporary). A 256-token capture of every head of
+SmolLM2 holds 8.9 million, and scoring it whole made float32 copies of it (145 MB more in the
+app for an 18 MB capture; 5 MB a block at a time). The figures are the same, bit for bit, and
+come faster (0.06 s instead of 0.13 s here: a block stays in the CPU's cache)."""
+
+
 def packed_scores(packed: np.ndarray, n_tokens: int) -> dict[str, np.ndarray]:
     """First-token share, previous-token share and entropy (bits) of every head at once.
 
@@ -78,13 +85,24 @@ def packed_scores(packed: np.ndarray, n_tokens: int) -> dict[str, np.ndarray]:
     starts at offset t(t+1)/2 and its key s sits at offset + s. Returns arrays of shape (...).
     NaN where the prompt is too short for a score (previous-token needs 3 tokens).
     """
+    heads = packed.reshape(-1, packed.shape[-1])  # (N, T(T+1)/2), N = the product of (...)
+    step = max(1, SCORE_BLOCK // max(1, heads.shape[1]))  # heads per block
+    blocks = [_block_scores(heads[i : i + step], n_tokens) for i in range(0, len(heads), step)]
+    return {
+        name: np.concatenate([b[name] for b in blocks]).reshape(packed.shape[:-1])
+        for name in ("first", "previous", "entropy")
+    }
+
+
+def _block_scores(packed: np.ndarray, n_tokens: int) -> dict[str, np.ndarray]:
+    """:func:`packed_scores` of a block of heads (N, T(T+1)/2) -> arrays of shape (N,)."""
     t = np.arange(n_tokens)  # (T,)
     start = t * (t + 1) // 2  # (T,) where each row begins
-    p = packed.astype(np.float32)  # (..., T(T+1)/2)
+    p = packed.astype(np.float32)  # (N, T(T+1)/2)
     nan = np.full(p.shape[:-1], np.nan)
     first = p[..., start[1:]].mean(axis=-1) if n_tokens > 1 else nan  # key 0 of rows 1..
     prev = p[..., start[2:] + t[2:] - 1].mean(axis=-1) if n_tokens > 2 else nan  # key t-1
-    plogp = np.where(p > 0, -p * np.log2(np.where(p > 0, p, 1.0)), 0.0)  # (..., T(T+1)/2)
-    per_row = np.add.reduceat(plogp, start, axis=-1)  # (..., T) entropy of each row
+    plogp = np.where(p > 0, -p * np.log2(np.where(p > 0, p, 1.0)), 0.0)  # (N, T(T+1)/2)
+    per_row = np.add.reduceat(plogp, start, axis=-1)  # (N, T) entropy of each row
     entropy = per_row[..., 1:].mean(axis=-1) if n_tokens > 1 else nan
     return {"first": first, "previous": prev, "entropy": entropy}

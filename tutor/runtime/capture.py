@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from tutor.runtime.attention import GGML_TYPE_F32, _TensorPrefix
+from tutor.runtime.packed import pack_rows
+from tutor.runtime.types import PackedRows
 
 NODE_NAME = re.compile(rb"^(Qcur|Kcur|kq_soft_max|kq_soft_max_ext|l_out)-(\d+)$")
 KINDS = ("Qcur", "Kcur", "kq_soft_max", "l_out")
@@ -65,15 +67,15 @@ class GraphCapture:
         self.wanted = frozenset(names)
         self.n_tokens = n_tokens
         self.chunks = {}
-        self.packed: np.ndarray | None = None
+        self.send_packed: Callable[[PackedRows], None] | None = None
         self._packed_rows = [0] * self.n_layers
 
-    def arm_packed(self, n_heads: int, n_tokens: int) -> None:
-        """Capture only the softmax, straight into float16 lower triangles (see
-        ``PackedAttention``): no full (T, n_kv) rectangle is kept for any layer."""
+    def arm_packed(self, n_tokens: int, send: Callable[[PackedRows], None]) -> None:
+        """Capture only the softmax, each ubatch's rows of a layer packed into a float16 block
+        (see :mod:`tutor.runtime.packed`) and handed to ``send`` at once: nothing of the
+        capture is kept here."""
         self.arm(("kq_soft_max",), n_tokens)
-        size = n_tokens * (n_tokens + 1) // 2
-        self.packed = np.zeros((self.n_layers, n_heads, size), dtype=np.float16)
+        self.send_packed = send
 
     def disarm(self) -> None:
         """Capture nothing (the callback then only says 'no' and never cancels)."""
@@ -102,7 +104,7 @@ class GraphCapture:
         raw = np.empty(ne[::-1], dtype=np.float32)  # numpy order is ggml's ne reversed
         self._ggml.ggml_backend_tensor_get(tensor, raw.ctypes.data, 0, raw.nbytes)
         kind = "kq_soft_max" if kind.startswith("kq_soft_max") else kind
-        if kind == "kq_soft_max" and self.packed is not None:
+        if kind == "kq_soft_max" and self.send_packed is not None:
             self._pack(raw[0], layer)
             return
         if kind in ("Qcur", "Kcur"):
@@ -114,23 +116,22 @@ class GraphCapture:
         self.chunks.setdefault((kind, layer), []).append(raw)
 
     def _pack(self, chunk: np.ndarray, layer: int) -> None:
-        """Append one ubatch's rows (heads, rows, n_kv) to the layer's packed triangle."""
-        assert self.packed is not None
+        """Send one ubatch's rows (heads, rows, n_kv) of a layer as a packed block."""
+        assert self.send_packed is not None
         start = self._packed_rows[layer]
         stop = min(start + chunk.shape[1], self.n_tokens)
-        for t in range(start, stop):
-            offset = t * (t + 1) // 2  # rows 0..t-1 hold 1 + 2 + ... + t numbers
-            self.packed[layer, :, offset : offset + t + 1] = chunk[:, t - start, : t + 1]
+        values = pack_rows(chunk, start, stop)  # (heads, stretch) float16
         self._packed_rows[layer] = stop
+        self.send_packed(PackedRows(layer, start, stop, self.n_layers, self.n_tokens, values))
 
     def packed_complete(self) -> bool:
-        """True when every layer packed a row for every token."""
-        return self.packed is not None and all(r == self.n_tokens for r in self._packed_rows)
+        """True when every layer sent a packed row for every token."""
+        return all(r == self.n_tokens for r in self._packed_rows)
 
     def clear(self) -> None:
         """Drop everything captured (the results have been copied out)."""
         self.chunks = {}
-        self.packed = None
+        self.send_packed = None
 
     def rows(self, kind: str, layer: int) -> np.ndarray:
         """All captured rows of ``kind`` at ``layer``, the ubatches joined on the token axis."""

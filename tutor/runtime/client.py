@@ -26,7 +26,7 @@ import contextlib
 import dataclasses
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from tutor.runtime.errors import ModelRuntimeError, WorkerCrashedError
 from tutor.runtime.generation import Generation, Stream
 from tutor.runtime.gguf_file import check_gguf, check_memory
 from tutor.runtime.ops import Op, WirePrompt
+from tutor.runtime.packed import PackedAssembly
 from tutor.runtime.process import WorkerProcess, unwrap
 from tutor.runtime.protocol import DEFAULTS, RuntimeOptions, WorkerConfig, default_threads
 from tutor.runtime.types import (
@@ -199,8 +200,11 @@ class ModelClient:
 
     def attention_view(self, prompt: PromptArg) -> PackedAttention:
         """Every layer's and head's attention, packed as float16 lower triangles (a quarter of
-        the memory of ``attention``), for the attention explorer."""
-        return self._call(ops.ATTENTION_VIEW, ops.PromptArgs(_prompt(prompt)))
+        the memory of ``attention``), for the attention explorer. The worker streams it a layer
+        at a time into one array here (:mod:`tutor.runtime.packed`)."""
+        assembly = PackedAssembly(self._options.attention_max_tokens)
+        args = ops.PromptArgs(_prompt(prompt))
+        return assembly.result(self._call(ops.ATTENTION_VIEW, args, assembly.add))
 
     def qk(self, prompt: PromptArg, *, ids: Sequence[int] | None = None) -> QKCapture:
         """Queries and keys after RoPE plus the attention softmax, for every layer.
@@ -243,10 +247,12 @@ class ModelClient:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _call(self, op: Op[A, R], args: A) -> R:
+    def _call(
+        self, op: Op[A, R], args: A, on_items: Callable[[list[Any]], None] | None = None
+    ) -> R:
         with self._claimed():
             worker = self._ensure_started()
-            result: R = worker.result_of(self._send(worker, op, args))
+            result: R = worker.result_of(self._send(worker, op, args), on_items)
             return result
 
     @contextlib.contextmanager

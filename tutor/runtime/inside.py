@@ -14,7 +14,7 @@ Embedding representations (measured on SmolLM2-135M-Instruct, see docs/inside.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +23,7 @@ from tutor.explain import lens as lens_math
 from tutor.runtime.attention import load_ggml_base
 from tutor.runtime.capture import GraphCapture
 from tutor.runtime.errors import ModelRuntimeError, PromptTooLongError
-from tutor.runtime.types import EmbeddingSet, LensGrid, PackedAttention, QKCapture
+from tutor.runtime.types import EmbeddingSet, LensGrid, PackedRows, QKCapture, TokenPiece
 from tutor.runtime.weights import GGUFWeights
 
 if TYPE_CHECKING:
@@ -102,24 +102,24 @@ class InsideViews:
                     f"llama.cpp produced no {kind} tensors for every layer of this model"
                 )
 
-    def attention(self, prompt: Prompt) -> PackedAttention:
-        """Every layer's and head's attention, packed (float16 lower triangles)."""
+    def attention(self, prompt: Prompt, send: Callable[[PackedRows], None]) -> list[TokenPiece]:
+        """Every layer's and head's attention, packed (float16 lower triangles) and handed to
+        ``send`` a layer's ubatch at a time, during the forward pass; returns the tokens."""
         ids = self.engine.prompt_ids(prompt)
         self._check_length(ids)
         self.engine._clear(self.slot)
-        self.capture.arm_packed(self.n_heads, len(ids))
+        self.capture.arm_packed(len(ids), send)
         try:
             self.engine._decode(self.slot, ids, 0)
         finally:
             self.capture.disarm()
-        packed = self.capture.packed
         complete = self.capture.packed_complete()
         self.capture.clear()
-        if packed is None or not complete:
+        if not complete:
             raise ModelRuntimeError(
                 "llama.cpp produced no attention tensors for this model (is flash attention on?)"
             )
-        return PackedAttention(tokens=[self.engine.piece(t) for t in ids], packed=packed)
+        return [self.engine.piece(t) for t in ids]
 
     def _check_length(self, ids: list[int]) -> None:
         limit = self.engine.config.attention_max_tokens

@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # types (and numpy) are only needed by the type checker here
         LensGrid,
         ModelInfo,
         NextTokenDistribution,
-        PackedAttention,
         QKCapture,
         TokenPiece,
     )
@@ -44,7 +43,8 @@ R = TypeVar("R")
 class Op(Generic[A, R]):
     """One worker operation: ``name`` on the wire, ``args`` the argument type; ``R`` the reply.
 
-    ``streams``: the worker sends ``items`` replies (generated tokens) before the result."""
+    ``streams``: the worker sends ``items`` replies (generated tokens, packed attention rows)
+    before the result."""
 
     name: str
     args: type[A]
@@ -136,7 +136,7 @@ GENERATE: Op[GenerateArgs, GenerationResult] = Op("generate", GenerateArgs, stre
 ATTENTION: Op[PromptArgs, AttentionMaps] = Op("attention", PromptArgs)
 EMBED: Op[TextsArgs, np.ndarray] = Op("embed", TextsArgs)
 LOGPROB: Op[LogprobArgs, AnswerLogprob] = Op("logprob", LogprobArgs)
-ATTENTION_VIEW: Op[PromptArgs, PackedAttention] = Op("attention_view", PromptArgs)
+ATTENTION_VIEW: Op[PromptArgs, list[TokenPiece]] = Op("attention_view", PromptArgs, streams=True)
 QK: Op[QKArgs, QKCapture] = Op("qk", QKArgs)
 LENS: Op[LensArgs, LensGrid] = Op("lens", LensArgs)
 EMBEDDINGS: Op[EmbeddingsArgs, EmbeddingSet] = Op("embeddings", EmbeddingsArgs)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -111,12 +112,19 @@ class WorkerProcess:
             if not process.is_alive() and not conn.poll(0):
                 raise self.crashed()
 
-    def result_of(self, request_id: int) -> Any:
-        """Wait for the final reply to ``request_id`` (ignoring streamed items)."""
+    def result_of(
+        self, request_id: int, on_items: Callable[[list[Any]], None] | None = None
+    ) -> Any:
+        """Wait for the final reply to ``request_id``, handing its streamed items to
+        ``on_items`` (or ignoring them)."""
         while True:
             reply = self.recv()
-            if reply.id == request_id and reply.kind != "items":
+            if reply.id != request_id:
+                continue
+            if reply.kind != "items":
                 return unwrap(reply)
+            if on_items is not None:
+                on_items(reply.payload)
 
     def cancel(self, request_id: int | None = None) -> None:
         """Cancel ``request_id`` (default: the running request) and every earlier one. Safe from

@@ -222,7 +222,8 @@ class PackedAttention:
     A causal row t has only keys 0..t, so each (T, T) matrix is stored as its lower triangle,
     row after row (T(T+1)/2 numbers), in float16 (about 3 significant digits, plenty for a
     picture; the by-hand view uses the float32 ``QKCapture``). 256 tokens on SmolLM2: 18 MB
-    instead of 71 MB, in the worker, on the pipe and in the app.
+    instead of 71 MB, held by the app only: the worker streams it a layer at a time
+    (:class:`PackedRows`, :mod:`tutor.runtime.packed`).
     """
 
     tokens: list[TokenPiece]
@@ -255,6 +256,19 @@ class PackedAttention:
         rows, cols = np.tril_indices(n)
         out[rows, cols] = self.packed[layer].astype(np.float32).mean(axis=0)
         return out
+
+
+@dataclass(frozen=True)
+class PackedRows:
+    """Rows ``start``..``stop`` of one layer of a :class:`PackedAttention`, every head, sent as
+    soon as llama.cpp has computed them; ``n_layers`` and ``n_tokens`` size the whole capture."""
+
+    layer: int
+    start: int
+    stop: int
+    n_layers: int
+    n_tokens: int
+    values: np.ndarray  # (n_heads, stop(stop+1)/2 - start(start+1)/2) float16
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # the engine (and llama_cpp) load with the first request, aft
         LensGrid,
         ModelInfo,
         NextTokenDistribution,
-        PackedAttention,
         QKCapture,
         TokenPiece,
     )
@@ -246,8 +245,9 @@ def _logprob(engine: Engine, args: ops.LogprobArgs, emit: Emit) -> AnswerLogprob
 
 
 @handles(ops.ATTENTION_VIEW)
-def _attention_view(engine: Engine, args: ops.PromptArgs, emit: Emit) -> PackedAttention:
-    return engine.inside().attention(args.prompt)
+def _attention_view(engine: Engine, args: ops.PromptArgs, emit: Emit) -> list[TokenPiece]:
+    """The packed rows stream as items while llama.cpp computes them; the reply is the tokens."""
+    return engine.inside().attention(args.prompt, emit)
 
 
 @handles(ops.QK)
