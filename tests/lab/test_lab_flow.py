@@ -65,6 +65,25 @@ async def test_generation_by_hand_appends_and_steps_back(fake_app: RecordingApp)
         assert prompt.value == "The cat sat on the" and not screen.steps
 
 
+async def test_stepping_back_while_the_model_answers_drops_the_call_quietly(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """Backspace while the appended step is still being asked cancels that call: the earlier
+    distribution comes back and no "could not answer" line appears (a tmux walk showed one)."""
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="next-token", prompt="The cat sat on the")
+        screen = fake_app.screen
+        assert isinstance(screen, NextTokenScreen)
+        fake_client.hold = threading.Event()  # the next answer is slow
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.dist is None and "Asking the model" in screen_text(fake_app)
+        await press(pilot, "backspace")
+        shown = screen_text(fake_app)
+        assert screen.dist is not None and "entropy" in shown
+        assert "could not answer" not in shown and "retry" not in shown
+
+
 async def test_editing_the_prompt_asks_again(fake_app: RecordingApp) -> None:
     async with fake_app.run_test(size=SIZE) as pilot:
         await open_spec(pilot, kind="next-token", prompt="The cat")

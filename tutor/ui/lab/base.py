@@ -236,6 +236,13 @@ class InstrumentScreen(TutorScreen[None]):
         if not worker.is_cancelled:
             self.post_message(done(result))
 
+    def cancel_call(self) -> None:
+        """Drop this screen's running call without a word (the learner moved on, e.g. stepped
+        back): its worker is cancelled first, so the runtime's "cancelled" is not shown."""
+        self.workers.cancel_group(self, "lab-model")
+        self.service.cancel()
+        self._last_call = None
+
     def on_call_failed(self, message: CallFailed) -> None:
         if message.cancelled:
             reason = "another screen's request replaced this one."

@@ -348,8 +348,7 @@ class NextTokenScreen(InstrumentScreen):
             self.notify("This is the starting prompt.")
             return
         self.context_text, self.dist = self.steps.pop()
-        self.service.cancel()
-        self._last_call = None
+        self.cancel_call()
         self.query_one("#next-prompt", Input).value = self.context_text
         self.query_one(ProbabilityBars).highlight = 0
         if self.comparing:
