@@ -12,10 +12,11 @@ from textual.widgets import Input
 
 from tests.fakes import FakeModelClient
 from tests.lab.helpers import open_spec, press, settle
+from tests.lab.inside_fake import InsideFakeClient
 from tests.lab.screen_text import flat_text, screen_text
 from tests.ui.conftest import UI_PACK, RecordingApp
 from tutor.ui.lab.next_token import NextTokenScreen
-from tutor.ui.lab.registry import INSTRUMENTS
+from tutor.ui.lab.registry import INSTRUMENTS, route_name
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import ModelService
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
@@ -168,6 +169,21 @@ async def test_the_palette_and_the_lab_list_every_instrument(fake_app: Recording
         assert isinstance(fake_app.screen, NextTokenScreen)
         await press(pilot, "escape", "escape")
         assert type(fake_app.screen).__name__ == "OutlineScreen"
+
+
+async def test_every_instrument_opens_from_its_palette_command(make_app: MakeApp) -> None:
+    """The palette opens a route with no demo spec: each screen builds its free-play spec from
+    its own KIND (attention, embeddings and the lens once had none and crashed the app)."""
+    app = make_app()
+    app.model_service = ModelService(InsideFakeClient)
+    async with app.run_test(size=SIZE) as pilot:
+        for entry in INSTRUMENTS.values():
+            app.navigate(route_name(entry.kind))
+            await settle(pilot)
+            screen = app.screen
+            assert getattr(screen, "spec", None) is not None, screen_text(app)
+            assert screen.spec.kind == entry.kind  # type: ignore[attr-defined]
+            await press(pilot, "escape")
 
 
 async def test_a_guess_is_judged_after_it_is_given(fake_app: RecordingApp) -> None:

@@ -138,6 +138,8 @@ def _cell(score: str, v: float) -> str:
 class AttentionScreen(InstrumentScreen):
     """The attention explorer."""
 
+    KIND = "attention"
+
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
         Binding("left_square_bracket", "layer(-1)", "Layer", id="att.layer_down", show=False),
