@@ -15,8 +15,9 @@ from tests.lab.helpers import open_spec, press, settle
 from tests.lab.inside_fake import InsideFakeClient
 from tests.lab.screen_text import flat_text, screen_text
 from tests.ui.conftest import UI_PACK, RecordingApp
+from tutor.core.demo import DemoSpec
 from tutor.ui.lab.next_token import NextTokenScreen
-from tutor.ui.lab.registry import INSTRUMENTS, route_name
+from tutor.ui.lab.registry import INSTRUMENTS, open_instrument, route_name
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import ModelService
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
@@ -64,6 +65,21 @@ async def test_generation_by_hand_appends_and_steps_back(fake_app: RecordingApp)
         assert len(screen.steps) == 2
         await press(pilot, "backspace", "backspace")
         assert prompt.value == "The cat sat on the" and not screen.steps
+
+
+async def test_a_slow_first_answer_says_the_model_is_asked(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """With the model loaded but busy, the bars' place says "Asking the model…" (it was blank)."""
+    fake_client.hold = threading.Event()
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await fake_app.push_screen(open_instrument(DemoSpec(kind="next-token", prompt="The cat")))
+        await pilot.pause()
+        assert "Asking the model" in screen_text(fake_app)
+        fake_client.hold.set()
+        await settle(pilot)
+        assert "Asking the model" not in screen_text(fake_app)
+        assert "entropy" in screen_text(fake_app)
 
 
 async def test_stepping_back_while_the_model_answers_drops_the_call_quietly(

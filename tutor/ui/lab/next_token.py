@@ -210,6 +210,7 @@ class NextTokenScreen(InstrumentScreen):
 
     def start(self) -> None:
         self.query_one("#next-bars").focus()
+        self.refresh_view()  # "Asking the model…" until the first answer (a busy CPU is slow)
         self.fetch(self.context_text)
 
     def fetch(self, prompt: str) -> None:
