@@ -42,7 +42,7 @@ def overview_text(
     header = "     " + "".join(
         "│" + "".join(f" h{h:<4d}" for h in range(g * group, (g + 1) * group)) for g in range(n_kv)
     )
-    out.append(header + "  (│ = shared KV head)\n", style="dim")
+    out.append(header + " (│ shared KV)\n", style="dim")
     top, bottom = window(n_layers, max(1, rows - 2), layer)
     for la in range(top, bottom):
         out.append(f"L{la:<3d} ", style="bold" if la == layer else "")
