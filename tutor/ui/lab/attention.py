@@ -322,7 +322,8 @@ class AttentionScreen(InstrumentScreen):
         """Walk the current head's cursor row by hand (a short prompt: the first 24 tokens)."""
         from tutor.ui.lab.attention_by_hand import AttentionByHandScreen
 
-        screen = AttentionByHandScreen(self.spec, self.context)
+        spec = self.spec.model_copy(update={"predict": False})  # the guess was made here
+        screen = AttentionByHandScreen(spec, self.context)
         screen.layer_i, screen.head_i = self.layer_i, self.head_i
         screen.start_query = self.query_one(Heatmap).cursor
         self.app.push_screen(screen)
