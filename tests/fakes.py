@@ -4,8 +4,9 @@ real runtime can show: those tests use the tiny GGUF).
 The fake has a small word vocabulary plus 256 byte-fallback tokens; it tokenizes by longest
 match, and its logits are a fixed function of the prompt's token ids (a seeded generator), so
 the same prompt always gives the same distribution. ``gate`` lets a test hold ``start`` (a
-model that is still loading); ``hold`` holds ``next_token`` until it is set or the call is
-cancelled (then it raises ``CancelledError``, as the runtime does); ``fail_with`` makes every
+model that is still loading); ``hold`` holds ``next_token`` (and each generated token) until it
+is set or the call is cancelled (``next_token`` then raises ``CancelledError``, as the runtime
+does); ``fail_with`` makes every
 call raise a runtime error.
 
 For the preference lab: ``embed`` (a fixed bag-of-tokens vector per text), ``logprob`` (the
@@ -87,7 +88,7 @@ class FakeModelClient:
         self.vocab = vocab
         self.name = name
         self.fail_with: str | None = None
-        self.hold: threading.Event | None = None  # next_token waits on it (a slow answer)
+        self.hold: threading.Event | None = None  # next_token and tokens wait on it (slow)
         self.vary_by_seed = False
         self.calls: list[str] = []
         self._info: ModelInfo | None = None
@@ -267,6 +268,9 @@ class FakeGeneration(Iterator[GeneratedToken]):
     def __next__(self) -> GeneratedToken:
         if self.result is not None:
             raise StopIteration
+        while self._client.hold is not None and not self._client.hold.wait(0.01):
+            if self._client._cancelled.is_set():
+                break
         if self._client._cancelled.is_set() or len(self._made) >= self._settings.max_tokens:
             self._finish("cancelled" if self._client._cancelled.is_set() else "length")
             raise StopIteration

@@ -17,6 +17,7 @@ from tests.lab.screen_text import flat_text, screen_text
 from tests.ui.conftest import UI_PACK, RecordingApp
 from tutor.core.demo import DemoSpec
 from tutor.ui.lab.next_token import NextTokenScreen
+from tutor.ui.lab.playground import PlaygroundScreen
 from tutor.ui.lab.registry import INSTRUMENTS, open_instrument, route_name
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import ModelService
@@ -257,3 +258,25 @@ async def test_t_with_two_demos_on_screen_asks_which(make_app: MakeApp, tmp_path
                 break
             await press(pilot, "escape")  # the guess (when asked), then the playground
         assert app.screen is lesson
+
+
+async def test_the_template_view_mid_answer_stops_it_visibly(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """ctrl+o while an answer streams reads the template on the one worker, which ends the
+    answer: it says "(cancelled)" and can be pinned, instead of waiting forever for a finish."""
+    fake_client.hold = threading.Event()  # the answer is slow
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await fake_app.push_screen(open_instrument(DemoSpec(kind="prompting", prompt="The cat")))
+        await pilot.pause()
+        screen = fake_app.screen
+        assert isinstance(screen, PlaygroundScreen) and screen.current is not None
+        await pilot.press("ctrl+o")
+        fake_client.hold.set()
+        await settle(pilot)
+        assert "The exact tokens the model reads" in screen_text(fake_app)
+        await press(pilot, "ctrl+o")
+        assert screen.current is not None and screen.current.finish == "cancelled"
+        assert "(cancelled)" in screen_text(fake_app)
+        await press(pilot, "ctrl+b")
+        assert screen.pinned is screen.current and "A/B on the same seed" in screen_text(fake_app)

@@ -484,6 +484,10 @@ class PlaygroundScreen(InstrumentScreen):
         """Show (or hide) the exact token sequence of the prompt, specials included."""
         self.showing_template = not self.showing_template
         if self.showing_template:
+            if self.current is not None and self.current.finish is None:
+                # One worker: reading the template stops the answer, which says so (its
+                # stream ends silently, and it would wait forever for a finish otherwise).
+                self.current = replace(self.current, finish="cancelled")
             self.template = None
             prompt = self.prompt()
             self.run_model(lambda client: template_tokens(client, prompt), TemplateReady)
