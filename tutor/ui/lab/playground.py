@@ -147,12 +147,12 @@ def pane_text(name: str, run: Exchange | None, diff: list[str]) -> Text:
     return text
 
 
-def template_text(pieces: list[TokenPiece]) -> Text:
+def template_text(pieces: list[TokenPiece], width: int | None = None) -> Text:
     """The rendered chat as its exact tokens, with a count of the special ones."""
     specials = [p.text for p in pieces if p.special]
     head = Text(f"The exact tokens the model reads: {len(pieces)}, ", style="bold")
     head.append(f"{len(specials)} special ({', '.join(sorted(set(specials))) or 'none'})\n")
-    head.append_text(render_strip([p.text for p in pieces]))
+    head.append_text(render_strip([p.text for p in pieces], width=width))
     return head
 
 
@@ -285,7 +285,9 @@ class PlaygroundScreen(InstrumentScreen):
             chat.update(self.verdict_text())
         elif self.showing_template:
             chat.update(
-                template_text(self.template) if self.template else Text("Reading the template…")
+                template_text(self.template, chat.content_size.width or None)
+                if self.template
+                else Text("Reading the template…")
             )
         elif self.comparing:
             chat.update(self.compare_heading())
