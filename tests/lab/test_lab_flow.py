@@ -16,6 +16,7 @@ from tests.lab.inside_fake import InsideFakeClient
 from tests.lab.screen_text import flat_text, screen_text
 from tests.ui.conftest import UI_PACK, RecordingApp
 from tutor.core.demo import DemoSpec
+from tutor.ui.lab.generation import GenerationScreen
 from tutor.ui.lab.next_token import NextTokenScreen
 from tutor.ui.lab.playground import PlaygroundScreen
 from tutor.ui.lab.registry import INSTRUMENTS, open_instrument, route_name
@@ -280,3 +281,17 @@ async def test_the_template_view_mid_answer_stops_it_visibly(
         assert "(cancelled)" in screen_text(fake_app)
         await press(pilot, "ctrl+b")
         assert screen.pinned is screen.current and "A/B on the same seed" in screen_text(fake_app)
+
+
+async def test_a_few_shot_prompt_shows_its_newlines_as_a_symbol(fake_app: RecordingApp) -> None:
+    """The generation explorer's one-line prompt field shows a prompt's newlines as ⏎ (a raw
+    newline in it broke the screen's layout) and gives them back as newlines when run again."""
+    prompt = "cat => chat\ndog =>"
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="generation", prompt=prompt)
+        screen = fake_app.screen
+        assert isinstance(screen, GenerationScreen)
+        field = screen.query_one("#gen-prompt", Input)
+        assert field.value == "cat => chat⏎dog =>"
+        await press(pilot, "e", "enter")
+        assert screen.prompt_text == prompt

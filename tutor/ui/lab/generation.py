@@ -40,6 +40,7 @@ TOP_PS = (0.5, 0.8, 0.9, 0.95, 1.0)
 MIN_PS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_TOKENS = (16, 32, 64, 128, 256)
 BRANCHES_SHOWN = 2
+NEWLINE = "⏎"  # a newline of the prompt, as the one-line prompt field shows it
 
 
 def step_to(values: tuple[Any, ...], current: Any, direction: int) -> Any:
@@ -187,7 +188,10 @@ class GenerationScreen(InstrumentScreen):
     # -- layout ------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        prompt = Input(self.prompt_text, placeholder="a prompt; enter: generate", id="gen-prompt")
+        # A one-line field cannot hold a newline (a raw one breaks the screen's layout): the
+        # few-shot prompts of lessons 8 and 12 show theirs as ⏎, which stays a newline.
+        shown = self.prompt_text.replace("\n", NEWLINE)
+        prompt = Input(shown, placeholder="a prompt (⏎ is a newline)", id="gen-prompt")
         yield self.field("Prompt", prompt)
         yield Static(id="gen-settings")
         with StreamView():
@@ -401,7 +405,7 @@ class GenerationScreen(InstrumentScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.prompt_text = event.value
+        self.prompt_text = event.value.replace(NEWLINE, "\n")
         self.query_one(StreamView).focus()
         self.generate_root()
 
