@@ -295,3 +295,14 @@ async def test_a_few_shot_prompt_shows_its_newlines_as_a_symbol(fake_app: Record
         assert field.value == "cat => chat⏎dog =>"
         await press(pilot, "e", "enter")
         assert screen.prompt_text == prompt
+
+
+async def test_next_token_prompt_field_keeps_newlines_as_a_symbol(fake_app: RecordingApp) -> None:
+    """Next token's prompt field, like the explorer's: ⏎ on screen, a newline to the model."""
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="next-token", prompt="The cat\nsat")
+        screen = fake_app.screen
+        assert isinstance(screen, NextTokenScreen)
+        assert screen.query_one("#next-prompt", Input).value == "The cat⏎sat"
+        await press(pilot, "e", "enter")
+        assert screen.context_text == "The cat\nsat"

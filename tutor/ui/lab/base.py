@@ -45,6 +45,19 @@ InstrumentScreen Input.lab-input:focus { background: $boost; text-style: bold; }
 """
 
 
+NEWLINE = "⏎"  # a newline, as a one-line text field shows it (a raw one breaks the layout)
+
+
+def to_field(text: str) -> str:
+    """``text`` for a one-line field: its newlines shown as ⏎."""
+    return text.replace("\n", NEWLINE)
+
+
+def from_field(value: str) -> str:
+    """A one-line field's value as text again: each ⏎ is a newline."""
+    return value.replace(NEWLINE, "\n")
+
+
 class ModelStatusChanged(Message):
     """The model service changed state (posted from whichever thread changed it)."""
 

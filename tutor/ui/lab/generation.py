@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from tutor.core.branching import Alternative, Branch, BranchTree, Step
 from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import GeneratedToken, GenerationSettings
-from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.base import InstrumentScreen, Verdict, from_field, to_field
 from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, short_settings, stream
 from tutor.ui.widgets.bars import BarRow, render_bars
 from tutor.ui.widgets.stream_text import LEGEND, StreamText, StreamToken
@@ -40,7 +40,6 @@ TOP_PS = (0.5, 0.8, 0.9, 0.95, 1.0)
 MIN_PS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_TOKENS = (16, 32, 64, 128, 256)
 BRANCHES_SHOWN = 2
-NEWLINE = "⏎"  # a newline of the prompt, as the one-line prompt field shows it
 
 
 def step_to(values: tuple[Any, ...], current: Any, direction: int) -> Any:
@@ -190,7 +189,7 @@ class GenerationScreen(InstrumentScreen):
     def compose_body(self) -> ComposeResult:
         # A one-line field cannot hold a newline (a raw one breaks the screen's layout): the
         # few-shot prompts of lessons 8 and 12 show theirs as ⏎, which stays a newline.
-        shown = self.prompt_text.replace("\n", NEWLINE)
+        shown = to_field(self.prompt_text)
         prompt = Input(shown, placeholder="a prompt (⏎ is a newline)", id="gen-prompt")
         yield self.field("Prompt", prompt)
         yield Static(id="gen-settings")
@@ -405,7 +404,7 @@ class GenerationScreen(InstrumentScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.prompt_text = event.value.replace(NEWLINE, "\n")
+        self.prompt_text = from_field(event.value)
         self.query_one(StreamView).focus()
         self.generate_root()
 

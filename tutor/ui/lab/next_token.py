@@ -26,7 +26,7 @@ from textual.widgets import Input, Static
 
 from tutor.explain.sampling import entropy_bits
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
-from tutor.ui.lab.base import InstrumentScreen, SecondFailed, Verdict
+from tutor.ui.lab.base import InstrumentScreen, SecondFailed, Verdict, from_field, to_field
 from tutor.ui.model_service import COMPARE_KEY, SECOND_MISSING, model_label
 from tutor.ui.widgets.bars import BarRow, ProbabilityBars, render_bars
 from tutor.ui.widgets.token_strip import visible
@@ -194,7 +194,8 @@ class NextTokenScreen(InstrumentScreen):
         self.second_trouble: str | None = None  # why the second model has no answer
 
     def compose_body(self) -> ComposeResult:
-        prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="next-prompt")
+        shown = to_field(self.spec.prompt)
+        prompt = Input(shown, placeholder="a prompt (⏎ is a newline); enter: run", id="next-prompt")
         yield self.field("Prompt", prompt)
         with Horizontal(id="next-columns"):
             with Vertical(id="next-left"):
@@ -339,7 +340,7 @@ class NextTokenScreen(InstrumentScreen):
         chosen = self.dist.top[self.query_one(ProbabilityBars).highlight or 0]
         self.steps.append((self.context_text, self.dist))
         new = self.context_text + chosen.token.text
-        self.query_one("#next-prompt", Input).value = new
+        self.query_one("#next-prompt", Input).value = to_field(new)
         self.dist = None
         self.refresh_view()
         self.fetch(new)
@@ -350,7 +351,7 @@ class NextTokenScreen(InstrumentScreen):
             return
         self.context_text, self.dist = self.steps.pop()
         self.cancel_call()
-        self.query_one("#next-prompt", Input).value = self.context_text
+        self.query_one("#next-prompt", Input).value = to_field(self.context_text)
         self.query_one(ProbabilityBars).highlight = 0
         if self.comparing:
             self.fetch_second(self.context_text)
@@ -374,7 +375,7 @@ class NextTokenScreen(InstrumentScreen):
             self.steps.clear()
             self.dist = None
             self.refresh_view()
-            self.fetch(event.value)
+            self.fetch(from_field(event.value))
             self.query_one("#next-bars").focus()
         elif event.value:
             self.look_up(event.value)
