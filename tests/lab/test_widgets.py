@@ -106,3 +106,13 @@ def test_token_strip_breaks_lines_between_tokens() -> None:
         assert "".join(lines) == render_strip(pieces, cursor=4).plain  # nothing lost or added
         breaks = [sum(len(line) for line in lines[: i + 1]) for i in range(len(lines) - 1)]
         assert set(breaks) <= ends  # every line ends where a token ends
+
+
+def test_reward_model_view_says_it_is_fitting_once_there_are_votes() -> None:
+    """Between a vote and the fitted model (the embeddings take seconds on a busy CPU), view 2
+    says the fit is on its way, not "vote on a pair" to a learner who just voted."""
+    from tutor.ui.lab.preferences_views import model_view
+
+    assert "No reward model yet" in model_view(None, []).plain
+    assert model_view(None, [], votes=1).plain == "Fitting the reward model to your 1 vote…"
+    assert "your 3 votes" in model_view(None, [], votes=3).plain

@@ -213,7 +213,7 @@ class PreferencesScreen(InstrumentScreen):
             counts = Counter(v.vote for v in self.store_votes())
             return vote_view(self.pair, self.vote, dict(counts), self.model, self.pair_line())
         if self.view == "model":
-            return model_view(self.model, self.history)
+            return model_view(self.model, self.history, len(self.store_votes()))
         if self.view == "best":
             has = self.model is not None or bool(self.store_votes())
             return best_of_n_view(self.best_prompt, self.n, self.ranked, waiting, has)

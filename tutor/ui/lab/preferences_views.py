@@ -141,9 +141,13 @@ def tally_line(counts: dict[str, int], model: TrainedReward | None) -> str:
 # -- 2. the reward model --------------------------------------------------------------------
 
 
-def model_view(model: TrainedReward | None, history: Sequence[tuple[int, float]]) -> Text:
+def model_view(
+    model: TrainedReward | None, history: Sequence[tuple[int, float]], votes: int = 0
+) -> Text:
     """The loss falling, held-out agreement beside the two baselines, the features that carry
     the weight, and held-out agreement against the number of votes (overfitting)."""
+    if model is None and votes:  # the votes are there: the fit (embeddings first) is running
+        return Text(f"Fitting the reward model to your {votes} vote{'s' * (votes != 1)}…")
     if model is None:
         return Text("No reward model yet: vote on a pair (view 1) and it is fitted at once.")
     text = Text(f"r = w·φ fitted on {model.pairs} votes ({model.decisive} decisive)", "bold")
