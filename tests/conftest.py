@@ -1,4 +1,5 @@
-"""Fixtures for the whole suite: no test ever touches the learner's real data directory."""
+"""Fixtures for the whole suite: no test ever touches the learner's real data directory, and
+text cursors do not blink (snapshots are the same however slow the machine)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,10 @@ real runtime can show: those tests use the tiny GGUF).
 The fake has a small word vocabulary plus 256 byte-fallback tokens; it tokenizes by longest
 match, and its logits are a fixed function of the prompt's token ids (a seeded generator), so
 the same prompt always gives the same distribution. ``gate`` lets a test hold ``start`` (a
-model that is still loading); ``fail_with`` makes every call raise a runtime error.
+model that is still loading); ``hold`` holds ``next_token`` (and each generated token) until it
+is set or the call is cancelled (``next_token`` then raises ``CancelledError``, as the runtime
+does); ``fail_with`` makes every
+call raise a runtime error.
 
 For the preference lab: ``embed`` (a fixed bag-of-tokens vector per text), ``logprob`` (the
 fake distribution's log-probability of each answer token) and, with ``vary_by_seed``,
@@ -23,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.runtime.errors import ModelRuntimeError
+from tutor.runtime.errors import CancelledError, ModelRuntimeError
 from tutor.runtime.types import (
     AnswerLogprob,
     Candidate,
@@ -86,6 +89,7 @@ class FakeModelClient:
         self.vocab = vocab
         self.name = name
         self.fail_with: str | None = None
+        self.hold: threading.Event | None = None  # next_token and tokens wait on it (slow)
         self.vary_by_seed = False
         self.calls: list[str] = []
         self._info: ModelInfo | None = None
@@ -157,6 +161,9 @@ class FakeModelClient:
 
     def next_token(self, prompt: Any, *, top_n: int = 20) -> NextTokenDistribution:
         self._begin("next_token")
+        while self.hold is not None and not self.hold.wait(0.01):
+            if self._cancelled.is_set():
+                raise CancelledError("cancelled")
         text = prompt if isinstance(prompt, str) else self.render_chat(prompt)
         ids = tokenize_ids(text, vocab=self.vocab)
         return distribution(ids, top_n, self.vocab)
@@ -268,6 +275,9 @@ class FakeGeneration(Iterator[GeneratedToken]):
     def __next__(self) -> GeneratedToken:
         if self.result is not None:
             raise StopIteration
+        while self._client.hold is not None and not self._client.hold.wait(0.01):
+            if self._client._cancelled.is_set():
+                break
         if self._client._cancelled.is_set() or len(self._made) >= self._settings.max_tokens:
             self._finish("cancelled" if self._client._cancelled.is_set() else "length")
             raise StopIteration

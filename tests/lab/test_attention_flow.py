@@ -101,6 +101,35 @@ async def test_toy_checks_each_step(inside_app: RecordingApp) -> None:
         assert hand.toy_step == 4 and "All four steps right" in flat_text(inside_app)
 
 
+async def test_attention_prediction_names_the_query_tokens_strongest_key(
+    inside_app: RecordingApp,
+) -> None:
+    """A predict-first attention demo asks which word the block's query attends to (the dialog
+    once came up with no question), hides the map until the guess, then judges it against that
+    row in the block's layer and head and leaves the keys working on the map; "by hand" from
+    there asks nothing again."""
+    spec = dict(kind="attention", prompt=PROMPT, predict=True, layer=1, head=2)
+    async with inside_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, **spec, expect_attends=[" dog", " cat"])
+        screen = inside_app.screen_stack[-2]
+        assert isinstance(screen, AttentionScreen) and screen.capture is not None
+        assert "which earlier word will “·dog” attend to most?" in flat_text(inside_app)
+        assert "attends most to" not in flat_text(inside_app)  # hidden until the guess
+        view = screen.capture.view
+        q = [t.text for t in view.tokens].index(" dog")
+        best = view.tokens[int(np.argmax(view.matrix(1, 2)[q, : q + 1]))].text
+        await press(pilot, *best.strip(), "enter")
+        assert screen.verdict is not None and screen.verdict.correct
+        assert screen.verdict.actual == best
+        shown = flat_text(inside_app)
+        assert "Right!" in shown and f"query {q} “·dog” attends most to" in shown
+        await press(pilot, "right_square_bracket")  # the map has the keys, not the prompt field
+        assert screen.layer_i == 0 and "layer 0/1" in flat_text(inside_app)
+        await press(pilot, "h")  # by hand from here: the guess was made, no second dialog
+        assert isinstance(inside_app.screen, AttentionByHandScreen)
+        assert "Predict first" not in flat_text(inside_app)
+
+
 async def test_lens_cursor_and_prediction(inside_app: RecordingApp) -> None:
     async with inside_app.run_test(size=SIZE) as pilot:
         await open_spec(pilot, kind="lens", prompt="The cat sat on the", predict=True)

@@ -57,3 +57,15 @@ def test_sparkline_spans_its_range_and_leaves_nan_blank() -> None:
     assert sparkline([0.5, 1.0], lo=0.0, hi=1.0) == "▅█"
     assert sparkline([2.0, float("nan"), 2.0]) == "▁ ▁"  # no spread: all at the bottom
     assert sparkline([float("nan")]) == " "
+
+
+def test_attention_overview_fits_80_columns_for_smollm2s_heads() -> None:
+    """30 layers × 9 heads in 3 KV groups: every line fits the 78 columns inside the screen's
+    padding (the header once wrapped its last words onto a line of their own)."""
+    from tutor.ui.lab.attention_overview import overview_text
+
+    rng = np.random.default_rng(0)
+    scores = {name: rng.random((30, 9)) for name in ("previous", "first", "entropy")}
+    for score in scores:
+        lines = overview_text(scores, score, 13, 8, 3, rows=12).plain.split("\n")
+        assert len(lines) == 12 and max(len(line) for line in lines) <= 78

@@ -12,10 +12,14 @@ from textual.widgets import Input
 
 from tests.fakes import FakeModelClient
 from tests.lab.helpers import open_spec, press, settle
+from tests.lab.inside_fake import InsideFakeClient
 from tests.lab.screen_text import flat_text, screen_text
 from tests.ui.conftest import UI_PACK, RecordingApp
+from tutor.core.demo import DemoSpec
+from tutor.ui.lab.generation import GenerationScreen
 from tutor.ui.lab.next_token import NextTokenScreen
-from tutor.ui.lab.registry import INSTRUMENTS
+from tutor.ui.lab.playground import PlaygroundScreen
+from tutor.ui.lab.registry import INSTRUMENTS, open_instrument, route_name
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import ModelService
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
@@ -63,6 +67,40 @@ async def test_generation_by_hand_appends_and_steps_back(fake_app: RecordingApp)
         assert len(screen.steps) == 2
         await press(pilot, "backspace", "backspace")
         assert prompt.value == "The cat sat on the" and not screen.steps
+
+
+async def test_a_slow_first_answer_says_the_model_is_asked(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """With the model loaded but busy, the bars' place says "Asking the model…" (it was blank)."""
+    fake_client.hold = threading.Event()
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await fake_app.push_screen(open_instrument(DemoSpec(kind="next-token", prompt="The cat")))
+        await pilot.pause()
+        assert "Asking the model" in screen_text(fake_app)
+        fake_client.hold.set()
+        await settle(pilot)
+        assert "Asking the model" not in screen_text(fake_app)
+        assert "entropy" in screen_text(fake_app)
+
+
+async def test_stepping_back_while_the_model_answers_drops_the_call_quietly(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """Backspace while the appended step is still being asked cancels that call: the earlier
+    distribution comes back and no "could not answer" line appears (a tmux walk showed one)."""
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="next-token", prompt="The cat sat on the")
+        screen = fake_app.screen
+        assert isinstance(screen, NextTokenScreen)
+        fake_client.hold = threading.Event()  # the next answer is slow
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.dist is None and "Asking the model" in screen_text(fake_app)
+        await press(pilot, "backspace")
+        shown = screen_text(fake_app)
+        assert screen.dist is not None and "entropy" in shown
+        assert "could not answer" not in shown and "retry" not in shown
 
 
 async def test_editing_the_prompt_asks_again(fake_app: RecordingApp) -> None:
@@ -151,6 +189,21 @@ async def test_the_palette_and_the_lab_list_every_instrument(fake_app: Recording
         assert type(fake_app.screen).__name__ == "OutlineScreen"
 
 
+async def test_every_instrument_opens_from_its_palette_command(make_app: MakeApp) -> None:
+    """The palette opens a route with no demo spec: each screen builds its free-play spec from
+    its own KIND (attention, embeddings and the lens once had none and crashed the app)."""
+    app = make_app()
+    app.model_service = ModelService(InsideFakeClient)
+    async with app.run_test(size=SIZE) as pilot:
+        for entry in INSTRUMENTS.values():
+            app.navigate(route_name(entry.kind))
+            await settle(pilot)
+            screen = app.screen
+            assert getattr(screen, "spec", None) is not None, screen_text(app)
+            assert screen.spec.kind == entry.kind  # type: ignore[attr-defined]
+            await press(pilot, "escape")
+
+
 async def test_a_guess_is_judged_after_it_is_given(fake_app: RecordingApp) -> None:
     async with fake_app.run_test(size=SIZE) as pilot:
         await open_spec(pilot, kind="tokens", prompt="The cat sat", predict=True)
@@ -206,3 +259,50 @@ async def test_t_with_two_demos_on_screen_asks_which(make_app: MakeApp, tmp_path
                 break
             await press(pilot, "escape")  # the guess (when asked), then the playground
         assert app.screen is lesson
+
+
+async def test_the_template_view_mid_answer_stops_it_visibly(
+    fake_app: RecordingApp, fake_client: FakeModelClient
+) -> None:
+    """ctrl+o while an answer streams reads the template on the one worker, which ends the
+    answer: it says "(cancelled)" and can be pinned, instead of waiting forever for a finish."""
+    fake_client.hold = threading.Event()  # the answer is slow
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await fake_app.push_screen(open_instrument(DemoSpec(kind="prompting", prompt="The cat")))
+        await pilot.pause()
+        screen = fake_app.screen
+        assert isinstance(screen, PlaygroundScreen) and screen.current is not None
+        await pilot.press("ctrl+o")
+        fake_client.hold.set()
+        await settle(pilot)
+        assert "The exact tokens the model reads" in screen_text(fake_app)
+        await press(pilot, "ctrl+o")
+        assert screen.current is not None and screen.current.finish == "cancelled"
+        assert "(cancelled)" in screen_text(fake_app)
+        await press(pilot, "ctrl+b")
+        assert screen.pinned is screen.current and "A/B on the same seed" in screen_text(fake_app)
+
+
+async def test_a_few_shot_prompt_shows_its_newlines_as_a_symbol(fake_app: RecordingApp) -> None:
+    """The generation explorer's one-line prompt field shows a prompt's newlines as ⏎ (a raw
+    newline in it broke the screen's layout) and gives them back as newlines when run again."""
+    prompt = "cat => chat\ndog =>"
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="generation", prompt=prompt)
+        screen = fake_app.screen
+        assert isinstance(screen, GenerationScreen)
+        field = screen.query_one("#gen-prompt", Input)
+        assert field.value == "cat => chat⏎dog =>"
+        await press(pilot, "e", "enter")
+        assert screen.prompt_text == prompt
+
+
+async def test_next_token_prompt_field_keeps_newlines_as_a_symbol(fake_app: RecordingApp) -> None:
+    """Next token's prompt field, like the explorer's: ⏎ on screen, a newline to the model."""
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="next-token", prompt="The cat\nsat")
+        screen = fake_app.screen
+        assert isinstance(screen, NextTokenScreen)
+        assert screen.query_one("#next-prompt", Input).value == "The cat⏎sat"
+        await press(pilot, "e", "enter")
+        assert screen.context_text == "The cat\nsat"

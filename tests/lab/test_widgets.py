@@ -88,3 +88,31 @@ def test_demo_card_says_what_it_shows_and_how_to_start() -> None:
     later = card_text(CardInfo(1, "Attention", "Heads", "x\ny", False)).plain
     assert "Not in this version" in later and "enter" not in later
     assert "x⏎y" in later
+
+
+def test_token_strip_breaks_lines_between_tokens() -> None:
+    """At a width, a line ends at a token boundary: no token is cut in two (a cut token reads
+    as two tokens); the pieces and separators are all still there, in order."""
+    from tutor.ui.widgets.token_strip import render_strip
+
+    pieces = ["Token", "ization", " isn", "'t", " unbelie", "vable", ":", " strawberr", "ies"] * 3
+    ends = {  # where each token's span ends in the unwrapped strip
+        len(render_strip(pieces[:k], cursor=4 if k > 4 else None).plain)
+        for k in range(1, len(pieces) + 1)
+    }
+    for width in (12, 20, 33):
+        lines = render_strip(pieces, cursor=4, width=width).plain.split("\n")
+        assert all(len(line) <= width for line in lines)
+        assert "".join(lines) == render_strip(pieces, cursor=4).plain  # nothing lost or added
+        breaks = [sum(len(line) for line in lines[: i + 1]) for i in range(len(lines) - 1)]
+        assert set(breaks) <= ends  # every line ends where a token ends
+
+
+def test_reward_model_view_says_it_is_fitting_once_there_are_votes() -> None:
+    """Between a vote and the fitted model (the embeddings take seconds on a busy CPU), view 2
+    says the fit is on its way, not "vote on a pair" to a learner who just voted."""
+    from tutor.ui.lab.preferences_views import model_view
+
+    assert "No reward model yet" in model_view(None, []).plain
+    assert model_view(None, [], refitting=1).plain == "Fitting the reward model on your 1 vote…"
+    assert "your 3 votes" in model_view(None, [], votes=3).plain

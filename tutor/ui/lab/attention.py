@@ -7,7 +7,10 @@ the cursor row is repeated below as bars with the exact weights of its strongest
 shows the mean over the layer's heads; ``o`` an overview of every head (grouped by the key/value
 head it shares) with a score the learner can read; ``n`` jumps to the next head whose pattern
 has a name (previous-token, first-token; ``i`` runs the induction test on a repeated random
-sequence). BertViz draws this with the mouse in Jupyter; here every key is on screen.
+sequence). With ``predict = true`` the learner first names the earlier word the block's query
+token (``expect_attends[0]``, else the last token) attends to most in the block's layer and
+head; the map stays hidden until then. BertViz draws this with the mouse in Jupyter; here
+every key is on screen.
 """
 
 from __future__ import annotations
@@ -21,22 +24,17 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tutor.drawing import shade, shade_legend, token_label, window
+from tutor.drawing import shade_legend, token_label
 from tutor.explain import heads as Hd
 from tutor.explain.attention import kv_head_of
-from tutor.runtime.types import PackedAttention
-from tutor.ui.lab.base import InstrumentScreen
+from tutor.runtime.types import PackedAttention, TokenPiece
+from tutor.ui.lab.attention_overview import head_name, overview_text
+from tutor.ui.lab.base import InstrumentScreen, Verdict
 from tutor.ui.widgets.bars import BarRow, render_bars
 from tutor.ui.widgets.heatmap import Heatmap
 
 ROW_BARS = 5
 SCORES = ("previous", "first", "entropy", "induction")
-SCORE_TITLES = {
-    "previous": "% of weight on the previous token",
-    "first": "% of weight on the first token",
-    "entropy": "entropy in bits (0: one token)",
-    "induction": "induction score (i: rerun)",
-}
 INDUCTION_PERIOD = 25
 
 
@@ -87,56 +85,10 @@ def induction_test(client: object) -> np.ndarray:
     )
 
 
-def head_name(scores: dict[str, np.ndarray], layer: int, head: int) -> str:
-    """The named pattern of one head, or ""."""
-    prev, first = float(scores["previous"][layer, head]), float(scores["first"][layer, head])
-    ind = scores.get("induction")
-    induction = float(ind[layer, head]) if ind is not None else None
-    return Hd.name_head(np.nan_to_num(prev), np.nan_to_num(first), induction)
-
-
-def overview_text(
-    scores: dict[str, np.ndarray], score: str, layer: int, head: int, n_kv: int, rows: int
-) -> Text:
-    """Every head as one cell (layers down, heads across, grouped by key/value head)."""
-    values = scores[score]
-    n_layers, n_heads = values.shape
-    group = max(1, n_heads // max(1, n_kv))
-    out = Text(no_wrap=True, overflow="crop")
-    out.append(f"{SCORE_TITLES[score]}; P/F/I named heads; s: next score\n", style="dim")
-    header = "     " + "".join(
-        "│" + "".join(f" h{h:<4d}" for h in range(g * group, (g + 1) * group)) for g in range(n_kv)
-    )
-    out.append(header + "  (│ = shared KV head)\n", style="dim")
-    top, bottom = window(n_layers, max(1, rows - 2), layer)
-    for la in range(top, bottom):
-        out.append(f"L{la:<3d} ", style="bold" if la == layer else "")
-        for h in range(n_heads):
-            if h % group == 0:
-                out.append("│")
-            v = float(values[la, h])
-            tag = {"previous-token": "P", "first-token": "F", "induction": "I"}.get(
-                head_name(scores, la, h), " "
-            )
-            cell = _cell(score, v) + tag
-            here = la == layer and h == head
-            out.append(f"[{cell}]" if here else f" {cell} ", style="reverse" if here else "")
-        if la < bottom - 1:
-            out.append("\n")
-    return out
-
-
-def _cell(score: str, v: float) -> str:
-    """Three characters: a shade and two digits (percent, or bits × 10 for entropy)."""
-    if np.isnan(v):
-        return " --"
-    if score == "entropy":
-        return f"{min(v, 9.9):3.1f}"
-    return f"{shade(v)}{min(99, round(v * 100)):2d}"
-
-
 class AttentionScreen(InstrumentScreen):
     """The attention explorer."""
+
+    KIND = "attention"
 
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
@@ -161,7 +113,10 @@ class AttentionScreen(InstrumentScreen):
     AttentionScreen #att-overview { height: 1fr; display: none; }
     AttentionScreen #att-row { height: 6; }
     AttentionScreen #att-legend { height: 1; }
+    AttentionScreen #att-verdict { height: auto; display: none; }
+    AttentionScreen #att-verdict.-shown { display: block; }
     """
+    PREDICT_HINT = "an earlier word of the prompt"
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -174,11 +129,18 @@ class AttentionScreen(InstrumentScreen):
         self.overview = False
         self.score = "previous"
         self.asked = self.spec.prompt
+        self.query_text = self.spec.expect_attends[0] if self.spec.expect_attends else None
+        word = f"“{token_label(self.query_text)}”" if self.query_text else "the last token"
+        self.PREDICT_QUESTION = (
+            f"In layer {self.layer_i}, head {self.head_i}: which earlier word will {word} "
+            "attend to most?"
+        )
 
     def compose_body(self) -> ComposeResult:
         yield Input(self.spec.prompt, placeholder="a prompt; enter: capture", id="att-prompt",
                     classes="lab-input")  # fmt: skip
         yield Static(id="att-info")
+        yield Static(id="att-verdict")
         yield Heatmap(id="att-map")
         yield Static(id="att-overview")
         yield Static(id="att-row")
@@ -215,8 +177,16 @@ class AttentionScreen(InstrumentScreen):
         self.layer_i = min(self.layer_i, view.n_layers - 1)
         self.head_i = min(self.head_i, view.n_heads - 1)
         heatmap = self.query_one(Heatmap)
-        heatmap.cursor = view.n_tokens - 1
+        heatmap.cursor = self.query_row(view.tokens)
+        self.try_judge()
         self.refresh_view()
+
+    def query_row(self, tokens: list[TokenPiece]) -> int:
+        """The demo's query token: the last one with ``expect_attends[0]``'s text, else the last."""
+        texts = [t.text for t in tokens]
+        if self.query_text in texts:
+            return len(texts) - 1 - texts[::-1].index(self.query_text)
+        return len(texts) - 1
 
     def on_induction_ready(self, message: InductionReady) -> None:
         self.model_answered()
@@ -237,7 +207,10 @@ class AttentionScreen(InstrumentScreen):
         )
 
     def refresh_view(self) -> None:
-        if self.capture is None:
+        verdict = self.query_one("#att-verdict", Static)
+        verdict.update(self.verdict_text())
+        verdict.set_class(bool(self.verdict_text().plain), "-shown")
+        if self.capture is None or not self.revealed:  # the map stays empty until the guess
             return
         view = self.capture.view
         tokens = [t.text for t in view.tokens]
@@ -349,7 +322,8 @@ class AttentionScreen(InstrumentScreen):
         """Walk the current head's cursor row by hand (a short prompt: the first 24 tokens)."""
         from tutor.ui.lab.attention_by_hand import AttentionByHandScreen
 
-        screen = AttentionByHandScreen(self.spec, self.context)
+        spec = self.spec.model_copy(update={"predict": False})  # the guess was made here
+        screen = AttentionByHandScreen(spec, self.context)
         screen.layer_i, screen.head_i = self.layer_i, self.head_i
         screen.start_query = self.query_one(Heatmap).cursor
         self.app.push_screen(screen)
@@ -367,6 +341,37 @@ class AttentionScreen(InstrumentScreen):
         event.stop()
         self.query_one("#att-map").focus()
         self.fetch(event.value)
+
+    # -- predict, then reveal --------------------------------------------------------------
+
+    def can_judge(self) -> bool:
+        return self.capture is not None
+
+    def judge(self, guess: str) -> Verdict:
+        """Right when the guess is the key token the query gives the most weight, in the
+        block's layer and head (as ``expect_attends`` is checked; spaces and case ignored)."""
+        assert self.capture is not None
+        view = self.capture.view
+        layer = min(self.spec.layer or 0, view.n_layers - 1)
+        head = min(self.spec.head or 0, view.n_heads - 1)
+        q = self.query_row(view.tokens)
+        row = view.matrix(layer, head)[q, : q + 1]  # (q + 1,) the query's weights on keys 0..q
+        order = [int(k) for k in np.argsort(-row)]
+        texts = [view.tokens[k].text for k in order]
+        best = texts[0]
+        wanted = guess.strip().casefold()
+        ranks = [i for i, t in enumerate(texts, 1) if t.strip().casefold() == wanted]
+        correct = bool(ranks) and ranks[0] == 1
+        text = Text("Right! " if correct else "Not quite. ", style="bold")
+        text.append(
+            f"“{token_label(view.tokens[q].text)}” gives “{token_label(best)}” "
+            f"{float(row[order[0]]):.0%} of its weight here."
+        )
+        if ranks and not correct:
+            text.append(f" Yours is #{ranks[0]} ({float(row[order[ranks[0] - 1]]):.0%}).")
+        elif not ranks:
+            text.append(" Yours is not an earlier token of this prompt.")
+        return Verdict(best, correct, text)
 
 
 def _pct(value: float) -> str:

@@ -47,6 +47,19 @@ InstrumentScreen Input.lab-input:focus { background: $boost; text-style: bold; }
 """
 
 
+NEWLINE = "⏎"  # a newline, as a one-line text field shows it (a raw one breaks the layout)
+
+
+def to_field(text: str) -> str:
+    """``text`` for a one-line field: its newlines shown as ⏎."""
+    return text.replace("\n", NEWLINE)
+
+
+def from_field(value: str) -> str:
+    """A one-line field's value as text again: each ⏎ is a newline."""
+    return value.replace(NEWLINE, "\n")
+
+
 class ModelStatusChanged(Message):
     """The model service changed state (posted from whichever thread changed it)."""
 
@@ -237,6 +250,13 @@ class InstrumentScreen(TutorScreen[None]):
             return
         if not worker.is_cancelled:
             self.post_message(done(result))
+
+    def cancel_call(self) -> None:
+        """Drop this screen's running call without a word (the learner moved on, e.g. stepped
+        back): its worker is cancelled first, so the runtime's "cancelled" is not shown."""
+        self.workers.cancel_group(self, "lab-model")
+        self.service.cancel()
+        self._last_call = None
 
     def on_call_failed(self, message: CallFailed) -> None:
         if message.cancelled:

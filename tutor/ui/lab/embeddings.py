@@ -75,6 +75,8 @@ def neighbours_text(items: list[str], sim: np.ndarray, selected: int) -> Text:
 class EmbeddingsScreen(InstrumentScreen):
     """The embeddings map."""
 
+    KIND = "embeddings"
+
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
         Binding("up,k", "select(-1)", "Select", show=False),

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from tutor.core.branching import Alternative, Branch, BranchTree, Step
 from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.types import GeneratedToken, GenerationSettings
-from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.base import InstrumentScreen, Verdict, from_field, to_field
 from tutor.ui.lab.ladders import LADDERS, stepped
 from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, short_settings, stream
 from tutor.ui.widgets.bars import BarRow, render_bars
@@ -161,7 +161,10 @@ class GenerationScreen(InstrumentScreen):
     # -- layout ------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        prompt = Input(self.prompt_text, placeholder="a prompt; enter: generate", id="gen-prompt")
+        # A one-line field cannot hold a newline (a raw one breaks the screen's layout): the
+        # few-shot prompts of lessons 8 and 12 show theirs as ⏎, which stays a newline.
+        shown = to_field(self.prompt_text)
+        prompt = Input(shown, placeholder="a prompt (⏎ is a newline)", id="gen-prompt")
         yield self.field("Prompt", prompt)
         yield Static(id="gen-settings")
         with StreamView():
@@ -368,7 +371,7 @@ class GenerationScreen(InstrumentScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.prompt_text = event.value
+        self.prompt_text = from_field(event.value)
         self.query_one(StreamView).focus()
         self.generate_root()
 

@@ -66,6 +66,8 @@ def grid_text(grid: LensGrid, layer: int, pos: int, rows: int, columns: int) -> 
 class LensScreen(InstrumentScreen):
     """The logit lens instrument."""
 
+    KIND = "lens"
+
     BINDINGS = [
         *InstrumentScreen.BINDINGS,
         Binding("up,k", "move(-1, 0)", "Layer", show=False),

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
-from tutor.ui.lab.base import InstrumentScreen, SecondFailed, Verdict
+from tutor.ui.lab.base import InstrumentScreen, SecondFailed, Verdict, from_field, to_field
 from tutor.ui.lab.next_token_views import (
     Lookup,
     bar_rows,
@@ -119,7 +119,8 @@ class NextTokenScreen(InstrumentScreen):
         self.second_trouble: str | None = None  # why the second model has no answer
 
     def compose_body(self) -> ComposeResult:
-        prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="next-prompt")
+        shown = to_field(self.spec.prompt)
+        prompt = Input(shown, placeholder="a prompt (⏎ is a newline); enter: run", id="next-prompt")
         yield self.field("Prompt", prompt)
         with Horizontal(id="next-columns"):
             with Vertical(id="next-left"):
@@ -135,6 +136,7 @@ class NextTokenScreen(InstrumentScreen):
 
     def start(self) -> None:
         self.query_one("#next-bars").focus()
+        self.refresh_view()  # "Asking the model…" until the first answer (a busy CPU is slow)
         self.fetch(self.context_text)
 
     def fetch(self, prompt: str) -> None:
@@ -263,7 +265,7 @@ class NextTokenScreen(InstrumentScreen):
         chosen = self.dist.top[self.query_one(ProbabilityBars).highlight or 0]
         self.steps.append((self.context_text, self.dist))
         new = self.context_text + chosen.token.text
-        self.query_one("#next-prompt", Input).value = new
+        self.query_one("#next-prompt", Input).value = to_field(new)
         self.dist = None
         self.refresh_view()
         self.fetch(new)
@@ -273,9 +275,8 @@ class NextTokenScreen(InstrumentScreen):
             self.notify("This is the starting prompt.")
             return
         self.context_text, self.dist = self.steps.pop()
-        self.service.cancel()
-        self._last_call = None
-        self.query_one("#next-prompt", Input).value = self.context_text
+        self.cancel_call()
+        self.query_one("#next-prompt", Input).value = to_field(self.context_text)
         self.query_one(ProbabilityBars).highlight = 0
         if self.comparing:
             self.fetch_second(self.context_text)
@@ -299,7 +300,7 @@ class NextTokenScreen(InstrumentScreen):
             self.steps.clear()
             self.dist = None
             self.refresh_view()
-            self.fetch(event.value)
+            self.fetch(from_field(event.value))
             self.query_one("#next-bars").focus()
         elif event.value:
             self.look_up(event.value)

@@ -59,12 +59,12 @@ DEFAULT_SEED = 1
 DEFAULT_MAX = 128
 
 
-def template_text(pieces: list[TokenPiece]) -> Text:
+def template_text(pieces: list[TokenPiece], width: int | None = None) -> Text:
     """The rendered chat as its exact tokens, with a count of the special ones."""
     specials = [p.text for p in pieces if p.special]
     head = Text(f"The exact tokens the model reads: {len(pieces)}, ", style="bold")
     head.append(f"{len(specials)} special ({', '.join(sorted(set(specials))) or 'none'})\n")
-    head.append_text(render_strip([p.text for p in pieces]))
+    head.append_text(render_strip([p.text for p in pieces], width=width))
     return head
 
 
@@ -197,7 +197,9 @@ class PlaygroundScreen(InstrumentScreen):
             chat.update(self.verdict_text())
         elif self.showing_template:
             chat.update(
-                template_text(self.template) if self.template else Text("Reading the template…")
+                template_text(self.template, chat.content_size.width or None)
+                if self.template
+                else Text("Reading the template…")
             )
         elif self.comparing:
             chat.update(self.compare_heading())
@@ -387,6 +389,10 @@ class PlaygroundScreen(InstrumentScreen):
         """Show (or hide) the exact token sequence of the prompt, specials included."""
         self.showing_template = not self.showing_template
         if self.showing_template:
+            if self.current is not None and self.current.finish is None:
+                # One worker: reading the template stops the answer, which says so (its
+                # stream ends silently, and it would wait forever for a finish otherwise).
+                self.current = replace(self.current, finish="cancelled")
             self.template = None
             prompt = self.prompt()
             self.run_model(lambda client: template_tokens(client, prompt), TemplateReady)

@@ -206,7 +206,8 @@ class TokensScreen(InstrumentScreen):
             return Text(f"Second model: {doing}…", style="dim")
         text = model_line(info, self.second_pieces)
         text.append("\n")
-        text.append_text(render_strip([p.text for p in self.second_pieces]))
+        width = self.query_one("#tokens-second", Static).content_size.width or None
+        text.append_text(render_strip([p.text for p in self.second_pieces], width=width))
         return text
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -171,7 +171,7 @@ def model_view(
     """The loss falling, held-out agreement beside the two baselines, the features that carry
     the weight, and held-out agreement against the number of votes (overfitting)."""
     if model is None and refitting:
-        return Text(f"Fitting the reward model on your {refitting} votes…")
+        return Text(f"Fitting the reward model on your {refitting} vote{'s' * (refitting != 1)}…")
     if model is None:
         return Text("No reward model yet: vote on a pair (view 1) and it is fitted at once.")
     text = Text(f"r = w·φ fitted on {model.pairs} votes ({model.decisive} decisive)", "bold")
