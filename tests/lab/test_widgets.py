@@ -111,8 +111,8 @@ def test_token_strip_breaks_lines_between_tokens() -> None:
 def test_reward_model_view_says_it_is_fitting_once_there_are_votes() -> None:
     """Between a vote and the fitted model (the embeddings take seconds on a busy CPU), view 2
     says the fit is on its way, not "vote on a pair" to a learner who just voted."""
-    from tutor.ui.lab.preferences_views import model_view
+    from tutor.ui.lab.preferences.views import model_view
 
     assert "No reward model yet" in model_view(None, []).plain
     assert model_view(None, [], refitting=1).plain == "Fitting the reward model on your 1 vote…"
-    assert "your 3 votes" in model_view(None, [], votes=3).plain
+    assert "your 3 votes" in model_view(None, [], refitting=3).plain
