@@ -30,14 +30,22 @@ COLD = [
 TAILS = ["", " Every single day.", " That is what I think.", " I have felt so since I was small."]
 
 
+def answers(kind: list[str], topic: str, rng: np.random.Generator) -> list[str]:
+    """Two answers of one kind about ``topic``, each a random wording with a random tail."""
+    return [rng.choice(kind).format(t=topic).capitalize() + rng.choice(TAILS) for _ in range(2)]
+
+
 def synthetic_votes(n: int, seed: int = 0) -> list[reward_lab.Comparison]:
-    """``n`` pairs on 30 topics where the warm answer always wins, sides and lengths random."""
+    """``n`` pairs on 30 topics where the warm answer always wins, sides and lengths random.
+
+    Each topic has two warm and two cold answers to pair (120 texts to embed in all, however
+    many pairs: each embedding is a forward pass of the model)."""
     rng = np.random.default_rng(seed)
+    pool = {t: (answers(WARM, t, rng), answers(COLD, t, rng)) for t in TOPICS}
     out = []
     for i in range(n):
         topic = TOPICS[i % len(TOPICS)]
-        warm = rng.choice(WARM).format(t=topic).capitalize() + rng.choice(TAILS)
-        cold = rng.choice(COLD).format(t=topic).capitalize() + rng.choice(TAILS)
+        warm, cold = (str(rng.choice(side)) for side in pool[topic])
         prompt = f"What do you think of {topic}?"
         if rng.random() < 0.5:
             out.append(reward_lab.Comparison(prompt, warm, cold, 1.0))
