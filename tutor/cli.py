@@ -2,8 +2,10 @@
 
 Thin on purpose: each command group lives in its own module with ``register(subparsers)``
 (``tutor/plain/*``, ``tutor/runtime/cli.py``), and :func:`build_parser` has one line per
-module. Errors are printed as one clear message (``file:line: problem`` for content), never as
-a traceback, with a non-zero exit code.
+module. A module's parser names its command with :func:`tutor.plain.common.later` when the
+command's imports are heavy (numpy, pydantic, the model client), so opening the app loads only
+what its first frame needs. Errors are printed as one clear message (``file:line: problem``
+for content), never as a traceback, with a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
@@ -18,15 +21,23 @@ from tutor.plain import check, doctor, inside, lab, packs, prefs, progress, quiz
 from tutor.plain.common import say, version
 from tutor.runtime import cli as runtime_cli
 
+if TYPE_CHECKING:
+    from tutor.app import TutorApp
+
 Handler = Callable[[argparse.Namespace], int]
+
+
+def open_app(args: argparse.Namespace) -> TutorApp:
+    """The app that ``llm-tutor`` with no command runs (benchmarks and tests drive it headless)."""
+    from tutor.app import create_app
+    from tutor.core.pack_library import resolve_pack
+
+    return create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """No command: open the full-screen app."""
-    from tutor.app import create_app
-    from tutor.core.pack_library import resolve_pack
-
-    create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch).run()
+    open_app(args).run()
     return 0
 
 
