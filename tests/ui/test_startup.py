@@ -82,12 +82,13 @@ def test_a_course_checked_once_starts_without_pydantic() -> None:
 def test_the_command_opens_the_app_without_the_commands_imports() -> None:
     """The parsers of every command are built before the app opens; the commands' code (numpy,
     the model client, the quiz models, pydantic once the course is checked) is not loaded.
-    ``tutor.runtime`` itself is (``models``' module imports the catalog and the errors), but
-    not the client or the result types, which load numpy."""
+    ``tutor.runtime`` itself is (the model commands' parsers import its errors), but not the
+    client, the result types (numpy) or the catalog."""
     first_frame_modules(CLI_FIRST_FRAME)  # the first start checks the course (pydantic)
     loaded = first_frame_modules(CLI_FIRST_FRAME)
     assert "tutor.plain.inside" in loaded  # the command tree was built
     heavy = [name for name in NOT_AT_START if name != "tutor.runtime"]
     heavy += ["pydantic", "tutor.runtime.client", "tutor.runtime.types", "tutor.core.check"]
     heavy += ["tutor.plain.inside_commands", "tutor.plain.pack_commands", "tutor.plain.lab_next"]
+    heavy += ["tutor.runtime.cli", "tutor.runtime.catalog"]
     assert [name for name in heavy if name in loaded] == []

@@ -12,7 +12,6 @@ import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from typing import TextIO
 
 from tutor.core import paths
@@ -41,6 +40,8 @@ def later(module: str, name: str) -> Handler:
 
 def version() -> str:
     """The installed llm-tutor's version."""
+    from importlib import metadata  # about 25 ms: only for --version and doctor
+
     try:
         return metadata.version("llm-tutor")
     except metadata.PackageNotFoundError:
