@@ -1,9 +1,11 @@
 """The ``llm-tutor`` command: opens the app, or runs one task in the plain terminal.
 
 Thin on purpose: each command group lives in its own module with ``register(subparsers)``
-(``tutor/plain/*``, ``tutor/runtime/cli.py``), and :func:`build_parser` has one line per
-module. Errors are printed as one clear message (``file:line: problem`` for content), never as
-a traceback, with a non-zero exit code.
+(``tutor/plain/*``), and :func:`build_parser` has one line per module. A module's parser
+names its command with :func:`tutor.plain.common.later` when the command's imports are heavy
+(numpy, pydantic, the model client, the catalog), so opening the app loads only what its first
+frame needs. Errors are printed as one clear message (``file:line: problem`` for content),
+never as a traceback, with a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -11,23 +13,44 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tutor.core.errors import PackError
 from tutor.core.progress import StoreError
-from tutor.plain import check, doctor, inside, lab, packs, prefs, progress, quiz, read
+from tutor.plain import check, doctor, inside, lab, models, packs, prefs, progress, quiz, read
 from tutor.plain.common import say, version
-from tutor.runtime import cli as runtime_cli
+
+if TYPE_CHECKING:
+    from tutor.app import TutorApp
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """No command: open the full-screen app."""
+def open_app(args: argparse.Namespace) -> TutorApp:
+    """The app that ``llm-tutor`` with no command runs (benchmarks and tests drive it headless)."""
     from tutor.app import create_app
     from tutor.core.pack_library import resolve_pack
 
-    create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch).run()
+    return create_app(resolve_pack(args.pack) if args.pack else None, watch=args.watch)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """No command: open the full-screen app."""
+    open_app(args).run()
     return 0
+
+
+class VersionAction(argparse.Action):
+    """``--version``, which reads the installed version only when asked (the package metadata
+    is not loaded at every start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        help = "show program's version number and exit"  # argparse's own wording
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"llm-tutor {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="llm-tutor",
         description="Learn how large language models work, with a real model running live.",
     )
-    parser.add_argument("--version", action="version", version=f"llm-tutor {version()}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument(
         "--pack",
         metavar="PATH|ID",
@@ -59,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.register(sub)
     read.register(sub)
     prefs.register(sub)
-    runtime_cli.register(sub)
+    models.register(sub)
     inside.register(sub)
     lab.register(sub)
     return parser

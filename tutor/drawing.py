@@ -1,5 +1,6 @@
 """Magnitudes as characters, so pictures read without colour (no Textual here: the plain
-commands draw with it too).
+commands draw with it too). numpy is imported only by the scatter plot, so the bars and
+shades a plain command prints do not load it.
 
 - shades ` ░▒▓█` for heatmap cells (blank below 0.05, then one step per quarter);
 - eighth blocks ``▏▎▍▌▋▊▉█`` for bars;
@@ -9,8 +10,10 @@ commands draw with it too).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 SHADES = " ░▒▓█"
 BLANK_BELOW = 0.05
@@ -87,6 +90,8 @@ def braille_scatter(
 
 def _to_cells(points: np.ndarray, width: int, height: int) -> list[tuple[int, int, int, int]]:
     """Each point's character cell (cx, cy) and dot (dx, dy) inside it; y grows upwards."""
+    import numpy as np
+
     pts = np.asarray(points, dtype=np.float64)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)

@@ -97,7 +97,7 @@ def test_embed_needs_two_texts(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 def test_heatmap_text_keeps_the_last_keys_that_fit() -> None:
     import numpy as np
 
-    from tutor.plain.inside import heatmap_text
+    from tutor.plain.inside_commands import heatmap_text
 
     n = 30
     m = np.eye(n)  # each token attends to itself

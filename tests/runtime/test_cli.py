@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_command
+from tutor.plain import models
 from tutor.runtime import cli
 from tutor.runtime.catalog import (
     catalog_file,
@@ -21,7 +22,7 @@ HAVE_DEFAULT = packaged_path(load_catalog().default_model) is not None
 
 
 def run(*argv: str) -> int:
-    return run_command(cli.register, *argv)
+    return run_command(models.register, *argv)
 
 
 def test_catalog_is_well_formed() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_command
-from tutor.runtime import cli
+from tutor.plain import models
 from tutor.runtime.catalog import chosen_spec
 from tutor.runtime.errors import ModelLoadError
 from tutor.runtime.gguf_file import check_gguf
@@ -111,9 +111,9 @@ def test_models_use_refuses_and_keeps_the_previous_choice(
     fragment: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert run_command(cli.register, "models", "use", str(tiny_model)) == 0
+    assert run_command(models.register, "models", "use", str(tiny_model)) == 0
     before = chosen_spec()
-    assert run_command(cli.register, "models", "use", str(make(tmp_path, tiny_model))) == 1
+    assert run_command(models.register, "models", "use", str(make(tmp_path, tiny_model))) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
     assert chosen_spec() == before == str(tiny_model.resolve())
@@ -122,7 +122,7 @@ def test_models_use_refuses_and_keeps_the_previous_choice(
 def test_use_check_loads_the_model_once(
     tiny_model: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_command(cli.register, "models", "use", str(tiny_model), "--check") == 0
+    assert run_command(models.register, "models", "use", str(tiny_model), "--check") == 0
     assert "loading tiny-q8_0.gguf once" in capsys.readouterr().err
 
 

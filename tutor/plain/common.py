@@ -8,10 +8,10 @@ the terminal (no raw ESC reaches it).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from typing import TextIO
 
 from tutor.core import paths
@@ -19,9 +19,29 @@ from tutor.core.pack import Pack, load_pack
 from tutor.core.progress import ProgressStore, StoreError
 from tutor.core.sanitize import clean_text
 
+Handler = Callable[[argparse.Namespace], int]
+
+
+def later(module: str, name: str) -> Handler:
+    """The command ``module.name``, imported only when it runs.
+
+    ``llm-tutor`` builds the whole command tree before it opens the app (``--help`` lists every
+    command), so a parser that named its command directly would load that command's imports
+    (numpy, pydantic, the model client) into every start of the app.
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        handler: Handler = getattr(importlib.import_module(module), name)
+        return handler(args)
+
+    run.__module__, run.__name__, run.__qualname__ = module, name, name  # says what it runs
+    return run
+
 
 def version() -> str:
     """The installed llm-tutor's version."""
+    from importlib import metadata  # about 25 ms: only for --version and doctor
+
     try:
         return metadata.version("llm-tutor")
     except metadata.PackageNotFoundError:

@@ -7,7 +7,6 @@ import os
 import platform
 import shutil
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ def doctor(args: argparse.Namespace) -> int:
 
 def doctor_lines() -> list[str]:
     """The diagnosis: never raises, whatever is broken (that is what it is for)."""
+    from importlib import metadata  # not at every start of llm-tutor (see common.version)
+
     lines = [f"llm-tutor {version()}", f"Python {platform.python_version()} ({sys.executable})"]
     for dist in ("textual", "rich", "llama-cpp-python", "huggingface-hub", "numpy", "fsrs"):
         try:

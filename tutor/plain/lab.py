@@ -16,7 +16,8 @@ A ``PROMPT`` of ``-`` is read from standard input. Bad input (an option out of r
 prompt) prints one line on stderr and exits with 2; model errors print one line and exit with 1.
 
 This module holds the three parsers and ``tokens``; ``next`` and ``generate`` are in
-``lab_next`` and ``lab_generate``, and what they share in ``lab_common``.
+``lab_next`` and ``lab_generate`` (imported when one runs: they load numpy), and what they share
+in ``lab_common``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 
 from tutor.drawing import token_label
+from tutor.plain.common import later
 from tutor.plain.lab_common import (
     LABEL_WIDTH,
     LLAMA_DEFAULTS,
@@ -32,8 +34,6 @@ from tutor.plain.lab_common import (
     piece_json,
     print_json,
 )
-from tutor.plain.lab_generate import cmd_generate
-from tutor.plain.lab_next import cmd_next
 from tutor.plain.model_command import guard, model_options, open_client, text_argument
 
 DEFAULT_MAX_TOKENS = 64  # as the generation explorer
@@ -90,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"how many tokens --seed draws (default {DEFAULT_DRAWS})",
     )
     model_options(nxt)
-    nxt.set_defaults(func=guard(cmd_next))
+    nxt.set_defaults(func=guard(later("tutor.plain.lab_next", "cmd_next")))
 
     gen = subparsers.add_parser(
         "generate",
@@ -124,7 +124,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--top", metavar="N", type=int, default=5, help="alternatives per token (default 5)"
     )
     model_options(gen)
-    gen.set_defaults(func=guard(cmd_generate))
+    gen.set_defaults(func=guard(later("tutor.plain.lab_generate", "cmd_generate")))
 
 
 def _sampling_options(parser: argparse.ArgumentParser, *, defaults_off: bool) -> None:

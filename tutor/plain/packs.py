@@ -1,27 +1,18 @@
 """``llm-tutor pack new|build|install|list|remove|import-gift|export-gift`` and ``report``.
 
-The instructor's commands, in the plain terminal. Each prints one clear line per problem
+The instructor's commands, in the plain terminal: their parsers here, their code in
+:mod:`tutor.plain.pack_commands` (imported when one runs). Each prints one clear line per problem
 (``file:line: problem``) and exits non-zero on bad input; nothing here runs pack content.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from tutor.core import paths
-from tutor.core.authoring import export_gift, import_gift, new_pack
-from tutor.core.errors import Problem
-from tutor.core.pack import load_pack
-from tutor.core.pack_archive import build_pack, install_pack
-from tutor.core.pack_library import installed_packs, packs_dir, remove_pack, resolve_pack
-from tutor.core.report import build_report, write_csv
-from tutor.core.sanitize import clean_text
+from tutor.plain.common import later
 
 Subparsers = Any  # argparse's _SubParsersAction, which is private
+COMMANDS = "tutor.plain.pack_commands"
 
 
 def register(packsub: Subparsers) -> None:
@@ -29,29 +20,31 @@ def register(packsub: Subparsers) -> None:
     new = packsub.add_parser("new", help="scaffold a pack that passes `pack check` as created")
     new.add_argument("dir", help="folder to create (must not exist, or be empty)")
     new.add_argument("--title", default="My lesson pack", help="the pack's title")
-    new.set_defaults(func=cmd_new)
+    new.set_defaults(func=later(COMMANDS, "cmd_new"))
     build = packsub.add_parser("build", help="check a pack and write one reproducible .zip")
     build.add_argument("dir", help="the pack folder")
     build.add_argument(
         "-o", "--output", help="the .zip, or a folder for ID-VERSION.zip (default: .)"
     )
-    build.set_defaults(func=cmd_build)
+    build.set_defaults(func=later(COMMANDS, "cmd_build"))
     install = packsub.add_parser("install", help="install a pack (.zip or folder), checked first")
     install.add_argument("source", help="a .zip made by `pack build`, or a pack folder")
-    install.set_defaults(func=cmd_install)
-    packsub.add_parser("list", help="list the installed packs").set_defaults(func=cmd_list)
+    install.set_defaults(func=later(COMMANDS, "cmd_install"))
+    packsub.add_parser("list", help="list the installed packs").set_defaults(
+        func=later(COMMANDS, "cmd_list")
+    )
     remove = packsub.add_parser("remove", help="remove an installed pack (progress is kept)")
     remove.add_argument("id", help="the pack's id (see `pack list`)")
-    remove.set_defaults(func=cmd_remove)
+    remove.set_defaults(func=later(COMMANDS, "cmd_remove"))
     gift_in = packsub.add_parser("import-gift", help="add Moodle GIFT questions to a lesson's quiz")
     gift_in.add_argument("file", help="a .gift (or .txt) file in Moodle's GIFT format")
     gift_in.add_argument("--into", required=True, metavar="DIR", help="the pack folder")
     gift_in.add_argument("--lesson", required=True, help="the lesson slug whose quiz gets them")
-    gift_in.set_defaults(func=cmd_import_gift)
+    gift_in.set_defaults(func=later(COMMANDS, "cmd_import_gift"))
     gift_out = packsub.add_parser("export-gift", help="write a pack's quizzes as Moodle GIFT")
     gift_out.add_argument("dir", help="the pack folder")
     gift_out.add_argument("-o", "--output", help="the .gift file (default: standard output)")
-    gift_out.set_defaults(func=cmd_export_gift)
+    gift_out.set_defaults(func=later(COMMANDS, "cmd_export_gift"))
 
 
 def register_report(sub: Subparsers) -> None:
@@ -62,116 +55,4 @@ def register_report(sub: Subparsers) -> None:
     report.add_argument(
         "--pack", dest="report_pack", metavar="PATH|ID", help="the pack (default: the course)"
     )
-    report.set_defaults(func=cmd_report)
-
-
-def cmd_new(args: argparse.Namespace) -> int:
-    folder = new_pack(Path(args.dir), args.title)
-    print(f"Created {folder}: edit lessons/ and quizzes/, then `llm-tutor pack check {folder}`")
-    return 0
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    built = build_pack(Path(args.dir), Path(args.output) if args.output else None)
-    print(f"Built {built} ({built.stat().st_size:,} bytes)")
-    return 0
-
-
-def cmd_install(args: argparse.Namespace) -> int:
-    installed, replaced = install_pack(Path(args.source))
-    upgrade = f", replacing version {replaced.version}" if replaced else ""
-    print(f"Installed {clean_text(installed.title)} ({installed.id} {installed.version}{upgrade})")
-    print(f"Open it with: llm-tutor --pack {installed.id}")
-    return 0
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    found = installed_packs()
-    if not found:
-        print(f"No packs installed (in {packs_dir()}). Install one with `llm-tutor pack install`.")
-        return 0
-    for pack in found:
-        print(f"{pack.id:<32} {pack.version:<10} {clean_text(pack.title)}")
-    return 0
-
-
-def cmd_remove(args: argparse.Namespace) -> int:
-    if remove_pack(args.id):
-        print(f"Removed {args.id} (your progress in it is kept)")
-        return 0
-    print(
-        f"error: no installed pack '{clean_text(args.id)}' (see `llm-tutor pack list`)",
-        file=sys.stderr,
-    )
-    return 1
-
-
-def cmd_import_gift(args: argparse.Namespace) -> int:
-    outcome = import_gift(Path(args.file), Path(args.into), args.lesson)
-    for problem in outcome.problems:
-        print(f"{problem} (not imported)", file=sys.stderr)
-    for note in outcome.notes:
-        print(f"{note}", file=sys.stderr)
-    print(f"Imported {outcome.imported} questions into {outcome.quiz_path}")
-    return 0
-
-
-def cmd_export_gift(args: argparse.Namespace) -> int:
-    text, lost = export_gift(load_pack(Path(args.dir)))
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    _summarise_lost(lost)
-    return 0
-
-
-def _summarise_lost(lost: list[Problem]) -> None:
-    """What GIFT could not carry: counts for hints and tags, every skipped question by name."""
-    kinds = Counter(p.message.split(": ", 1)[1] for p in lost)
-    for kind in ("hint dropped", "tags dropped", "unit dropped", "pattern dropped"):
-        if kinds[kind]:
-            print(
-                f"note: {kinds[kind]} questions: {kind} (GIFT has no such field)", file=sys.stderr
-            )
-    for problem in lost:
-        if "several blanks" in problem.message:
-            print(f"{problem} (left out)", file=sys.stderr)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    pack = load_pack(
-        resolve_pack(args.report_pack) if args.report_pack else paths.builtin_course_dir()
-    )
-    report = build_report(pack, [Path(f) for f in args.files])
-    _print_report(report)
-    if args.csv:
-        learners, questions = write_csv(report, Path(args.csv))
-        print(f"\nWrote {learners} and {questions}")
-    return 0
-
-
-def _print_report(report: Any) -> None:
-    print(f"{len(report.learners)} learners: {', '.join(report.learners)}\n")
-    head = ("learner", "lesson", "done", "min", "best", "tries", "due", "guesses")
-    print("{:<16} {:<28} {:<4} {:>5} {:>5} {:>5} {:>4} {:>7}".format(*head))
-    for r in report.lessons:
-        if not (r.done or r.minutes or r.attempts or r.predictions):
-            continue
-        best = "" if r.best_score is None else f"{r.best_score:.0%}"
-        guesses = f"{r.predictions_right}/{r.predictions}" if r.predictions else ""
-        print(
-            f"{r.learner[:16]:<16} {r.lesson[:28]:<28} {'yes' if r.done else '':<4} "
-            f"{r.minutes:>5.1f} {best:>5} {r.attempts:>5} {r.due_reviews:>4} {guesses:>7}"
-        )
-    if report.questions:
-        print("\nQuestions, hardest first:")
-        for q in sorted(report.questions, key=lambda q: q.right_share)[:20]:
-            wrong = (
-                f'  most chosen wrong: "{q.common_wrong}" ×{q.common_wrong_count}'
-                if q.common_wrong
-                else ""
-            )
-            print(
-                f"  {q.right_share:>4.0%} right of {q.learners}  {q.lesson}/{q.question_id}{wrong}"
-            )
+    report.set_defaults(func=later(COMMANDS, "cmd_report"))

@@ -14,11 +14,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.core import preferences, reward_lab
+from tutor.core import preferences
 from tutor.plain.common import opened_store, say
 from tutor.plain.model_command import guard, text_argument
+
+if TYPE_CHECKING:
+    from tutor.core import reward_lab  # numpy: imported by the commands that fit the model
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -113,6 +116,7 @@ def _as_vote(path: Path, pref: preferences.Preference) -> dict[str, Any]:
 @contextmanager
 def _model() -> Iterator[reward_lab.FeatureCache]:
     """The learner's chosen model in a worker, for embeddings and token counts."""
+    from tutor.core import reward_lab
     from tutor.runtime.client import ModelClient
 
     with ModelClient() as client:
@@ -122,6 +126,8 @@ def _model() -> Iterator[reward_lab.FeatureCache]:
 
 def _trained(cache: reward_lab.FeatureCache) -> reward_lab.TrainedReward:
     """The reward model fitted on every vote in the store."""
+    from tutor.core import reward_lab
+
     with opened_store() as store:
         votes = reward_lab.comparisons(store.votes())
     if not votes:
@@ -157,6 +163,8 @@ def train_cmd(args: argparse.Namespace) -> int:
 
 def score_cmd(args: argparse.Namespace) -> int:
     """Each answer's reward, in the order given (the model scores the answer's text)."""
+    from tutor.core import reward_lab
+
     with _model() as cache:
         model = _trained(cache)
         scores = reward_lab.score(model, cache, args.answers)

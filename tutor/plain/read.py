@@ -15,13 +15,15 @@ import shlex
 import shutil
 import subprocess
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from tutor.core.demo import Demo, shell_command
 from tutor.core.demo_block import DEMO_BLOCK
 from tutor.core.pack import Lesson, Pack
 from tutor.core.sanitize import clean_text
 from tutor.plain.common import load_pack_arg, say
+
+if TYPE_CHECKING:
+    from tutor.core.demo import Demo
 
 
 def lesson_text(pack: Pack, lesson: Lesson) -> str:
@@ -42,6 +44,8 @@ def lesson_text(pack: Pack, lesson: Lesson) -> str:
 
 def demo_text(demo: Demo) -> str:
     """A demo block in plain text: what it is, and the command that runs it."""
+    from tutor.core.demo import shell_command  # the demo specs (pydantic): not at every start
+
     spec = demo.spec
     lines = [
         f"[Live demo {demo.index + 1}: {spec.kind}. Run it with:]",

