@@ -9,9 +9,9 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-# Tests run in four processes (pytest-xdist): one process keeps 2 cores only ~60% busy (much of
-# a test is waiting for a screen to settle or a model to answer). Measured here: 350 s with 2,
-# 273 s with 4 (about 85% busy). TEST_WORKERS=0 runs them in this process.
+# Tests run in four processes (pytest-xdist): much of a test is waiting for a screen to settle
+# or a model to answer, so even two processes kept 2 cores only ~60% busy. Measured here:
+# 350 s with 2 workers, 273 s with 4 (~85% busy). TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= 4
 
 .PHONY: tutor test setup snapshots models
