@@ -112,9 +112,10 @@ def app_memory() -> dict[str, float]:
     overview of every head (run in a process of its own: ``--part app-memory``)."""
     import asyncio
 
+    from tutor.core.demo import DemoSpec
     from tutor.ui.app import create_app
     from tutor.ui.lab.attention import AttentionScreen
-    from tutor.ui.lab.registry import DemoSpec, open_instrument
+    from tutor.ui.lab.registry import open_instrument
 
     async def run() -> dict[str, float]:
         app = create_app()
@@ -183,9 +184,10 @@ def screen_rows(rounds: int) -> list[tuple[str, float, str]]:
     is painted; then run ']' (next layer) and wait for the repaint."""
     import asyncio
 
+    from tutor.core.demo import DemoSpec
     from tutor.ui.app import create_app
     from tutor.ui.lab.attention import AttentionScreen
-    from tutor.ui.lab.registry import DemoSpec, open_instrument
+    from tutor.ui.lab.registry import open_instrument
 
     async def open_once(app: Any, pilot: Any, prompt: str) -> tuple[float, AttentionScreen]:
         t0 = time.perf_counter()
