@@ -31,6 +31,19 @@ def default_threads() -> int:
         return max(1, min(4, os.cpu_count() or 1))
 
 
+def threads_beside_ui() -> int:
+    """Threads for llama.cpp when a full-screen UI paints beside it: one core fewer than
+    ``default_threads`` allows (at least one, at most 4). llama.cpp's threads wait for each
+    other at every step, so a UI thread taking one of their cores slows them all: on 2 cores
+    the generation explorer streamed at 0.50-0.53x the runtime's own speed with 2 threads and
+    at 0.77-0.92x with 1 (``benchmarks/bench_lab.py``)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores - 1))
+
+
 @dataclass(frozen=True, kw_only=True)
 class RuntimeOptions:
     """How to run a model, with the defaults written once (``ModelClient`` takes each one as a

@@ -121,8 +121,9 @@ class TutorApp(App[None]):
 
     def _new_client(self) -> ModelClient:
         from tutor.runtime import ModelClient  # numpy and the runtime load on first use
+        from tutor.runtime.protocol import threads_beside_ui
 
-        return ModelClient(self.model_spec)
+        return ModelClient(self.model_spec, n_threads=threads_beside_ui())
 
     def _new_second_client(self) -> ModelClient | None:
         """The comparison model's client (not started), or None when it is not installed."""

@@ -226,12 +226,13 @@ def installed_second_client(first_spec: str | None = None) -> Any | None:
     """
     from tutor.runtime import ModelClient
     from tutor.runtime.catalog import chosen_spec, installed_path, load_catalog
+    from tutor.runtime.protocol import threads_beside_ui
 
     catalog = load_catalog()
     first = first_spec or chosen_spec() or catalog.default
     wanted = catalog.default if first == SECOND_MODEL_ID else SECOND_MODEL_ID
     path = installed_path(catalog.get(wanted))
-    return None if path is None else ModelClient(path)
+    return None if path is None else ModelClient(path, n_threads=threads_beside_ui())
 
 
 @functools.lru_cache(maxsize=8)

@@ -63,8 +63,9 @@ def second_service(app: Any) -> ModelService | None:
 
     def client() -> Any:
         from tutor.runtime import ModelClient
+        from tutor.runtime.protocol import threads_beside_ui
 
-        return ModelClient(path, n_ctx=2048)
+        return ModelClient(path, n_ctx=2048, n_threads=threads_beside_ui())
 
     service = ModelService(client)
     app.second_model_service = service
