@@ -182,13 +182,12 @@ class FakeModelClient:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self._begin("embed")
-        return np.stack([embedding(tokenize_ids(t)) for t in texts])  # (N, 64)
+        return embeddings_of(texts)
 
     def embeddings(self, texts: Sequence[str], *, representation: str = "auto") -> EmbeddingSet:
         """The same vectors as ``embed``, labelled as the fake's phrase representation."""
         self._begin("embeddings")
-        vectors = np.stack([embedding(tokenize_ids(t)) for t in texts])
-        return EmbeddingSet(list(texts), "mean of per-token vectors (fake)", vectors)
+        return EmbeddingSet(list(texts), "mean of per-token vectors (fake)", embeddings_of(texts))
 
     def logprob(self, prompt: Any, answer: str) -> AnswerLogprob:
         self._begin("logprob")
@@ -203,6 +202,11 @@ class FakeModelClient:
 
 
 EMBED_DIM = 64
+
+
+def embeddings_of(texts: Sequence[str]) -> np.ndarray:
+    """The fake's vectors for ``texts``: (N, 64)."""
+    return np.stack([embedding(tokenize_ids(t)) for t in texts])
 
 
 def embedding(ids: Sequence[int]) -> np.ndarray:

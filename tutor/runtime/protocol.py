@@ -23,12 +23,17 @@ CPU time on a 2-core machine; 20 updates a second still animates smoothly. The f
 a stream is always sent at once."""
 
 
+def _cores() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def default_threads() -> int:
     """Threads for llama.cpp: the cores this process may use, at most 4."""
-    try:
-        return max(1, min(4, len(os.sched_getaffinity(0))))
-    except AttributeError:  # not on Linux
-        return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, _cores()))
 
 
 def threads_beside_ui() -> int:
@@ -36,12 +41,8 @@ def threads_beside_ui() -> int:
     ``default_threads`` allows (at least one, at most 4). llama.cpp's threads wait for each
     other at every step, so a UI thread taking one of their cores slows them all: on 2 cores
     the generation explorer streamed at 0.50-0.53x the runtime's own speed with 2 threads and
-    at 0.77-0.92x with 1 (``benchmarks/bench_lab.py``)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores - 1))
+    at 0.69-0.92x with 1 (``benchmarks/bench_lab.py``)."""
+    return max(1, min(4, _cores() - 1))
 
 
 @dataclass(frozen=True, kw_only=True)
