@@ -154,10 +154,15 @@ def test_next_token_expectations_on_the_tiny_model(tiny: ModelClient, tmp_path: 
         f"{head}expect_prob_above = {{ {p(first)} = {p_first / 2:.6f} }}  # pass-prob",
         f"{head}expect_prob_above = {{ {p(first)} = {min(1.0, p_first * 1.5 + 0.01):.6f} }}"
         "  # fail-prob",
+        f"{head}expect_prob_below = {{ {p(first)} = {min(1.0, p_first * 1.5 + 0.01):.6f} }}"
+        "  # pass-below",
+        f"{head}expect_prob_below = {{ {p(first)} = {p_first / 2:.6f} }}  # fail-below",
     ]
     root = write_pack(tmp_path / "pack", blocks)
     failures = failed_lines(root, tiny)
-    assert set(failures) == {line_of(root, m) for m in ("fail-top", "fail-not", "fail-prob")}
+    failing = ("fail-top", "fail-not", "fail-prob", "fail-below")
+    assert set(failures) == {line_of(root, m) for m in failing}
+    assert "not below" in failures[line_of(root, "fail-below")]
     assert "expect_top: not in the top 3" in failures[line_of(root, "fail-top")]
     assert "expectation failed: expect_not_top" in failures[line_of(root, "fail-not")]
     assert "not above" in failures[line_of(root, "fail-prob")]

@@ -91,6 +91,7 @@ def test_an_integer_is_a_fine_temperature() -> None:
         ("predict = 1", "'predict' must be true or false"),
         ("expect_closer = ['a']", "'expect_closer' needs exactly 2 items (found 1)"),
         ("expect_prob_above = { x = 1.5 }", "'expect_prob_above' 'x' must be a probability"),
+        ("expect_prob_below = { x = -0.5 }", "'expect_prob_below' 'x' must be a probability"),
     ],
 )
 def test_out_of_range_settings_name_their_line(setting: str, message: str) -> None:

@@ -93,6 +93,9 @@ class DemoSpec(BaseModel):
     expect_prob_above: dict[Clean, Annotated[float, AfterValidator(_probability)]] = Field(
         default_factory=dict
     )
+    expect_prob_below: dict[Clean, Annotated[float, AfterValidator(_probability)]] = Field(
+        default_factory=dict
+    )
     expect_tokens: int | None = Field(None, ge=1)
     expect_split: list[Clean] = Field(default_factory=list)
     expect_closer: list[Clean] = Field(default_factory=list)

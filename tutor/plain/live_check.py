@@ -27,6 +27,7 @@ EXPECT_KEYS = (
     "expect_top",
     "expect_not_top",
     "expect_prob_above",
+    "expect_prob_below",
     "expect_tokens",
     "expect_split",
     "expect_closer",

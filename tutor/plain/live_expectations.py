@@ -145,6 +145,21 @@ def eval_prob_above(spec: DemoSpec, client: ModelClient) -> str | None:
     return f"expect_prob_above: {'; '.join(low)}; the top: {_shown_top(dist, SHOWN_CANDIDATES)}"
 
 
+def eval_prob_below(spec: DemoSpec, client: ModelClient) -> str | None:
+    """Each listed token's probability (softmax at temperature 1) is below its threshold."""
+    dist = _distribution(spec, client)
+    high = []
+    for text, threshold in spec.expect_prob_below.items():
+        found = _rank_and_prob(dist, client, text)
+        if found is None:
+            high.append(_not_one_token(client, text))
+        elif found[1] >= threshold:
+            high.append(f"{text!r} has p = {found[1]:.3f}, not below {threshold:g}")
+    if not high:
+        return None
+    return f"expect_prob_below: {'; '.join(high)}; the top: {_shown_top(dist, SHOWN_CANDIDATES)}"
+
+
 def eval_tokens(spec: DemoSpec, client: ModelClient) -> str | None:
     """The prompt is exactly ``expect_tokens`` tokens long (no special tokens added)."""
     pieces = [piece.text for piece in client.tokenize(spec.prompt, add_special=False)]
@@ -274,6 +289,7 @@ EVALUATORS: dict[str, Callable[[DemoSpec, ModelClient], str | None]] = {
     "expect_top": eval_top,
     "expect_not_top": eval_not_top,
     "expect_prob_above": eval_prob_above,
+    "expect_prob_below": eval_prob_below,
     "expect_tokens": eval_tokens,
     "expect_split": eval_split,
     "expect_closer": eval_closer,
