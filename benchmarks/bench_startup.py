@@ -3,7 +3,7 @@
 All are measured headless the same way: in a fresh Python process, from before the first
 import to the end of the first ``pilot.pause()`` of ``run_test(size=(80, 24))``. The app is
 measured twice: created directly (``tutor.app.create_app``), and as ``llm-tutor`` with no
-arguments opens it (``tutor.cli``: the whole command tree is built first, then
+arguments opens it (``tutor.cli``: the command line is read, then
 ``open_app``), which is what a learner waits for. The bare app is a Header, a Label and a
 Footer: what any Textual app pays. They alternate in one run (app, command, bare, app, ...)
 so a busy machine slows all alike; one warm-up run of each is not counted. Prints the median
@@ -43,10 +43,8 @@ async def main() -> None:
 asyncio.run(main())
 """
 
-CLI = APP.replace(
-    "from tutor.app import create_app", "from tutor.cli import build_parser, open_app"
-)
-CLI = CLI.replace("app = create_app()", "app = open_app(build_parser().parse_args([]))")
+CLI = APP.replace("from tutor.app import create_app", "from tutor.cli import open_app, parse_args")
+CLI = CLI.replace("app = create_app()", "app = open_app(parse_args([]))")
 
 BARE = """
 import time

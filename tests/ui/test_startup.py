@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import repo_env
 
 FIRST_FRAME = """
@@ -22,12 +24,11 @@ asyncio.run(main())
 print(json.dumps(sorted(sys.modules)))
 """
 
-# What ``llm-tutor`` with no arguments runs: the whole command tree is built (``--help`` lists
-# every command), then the app opens.
+# What ``llm-tutor`` with no arguments runs: the command line is read, then the app opens.
 CLI_FIRST_FRAME = FIRST_FRAME.replace(
     "from tutor.app import create_app",
-    "from tutor.cli import build_parser, open_app",
-).replace("app = create_app()", "app = open_app(build_parser().parse_args([]))")
+    "from tutor.cli import open_app, parse_args",
+).replace("app = create_app()", "app = open_app(parse_args([]))")
 
 # Loaded on first use: the model runtime (and numpy with it), the quiz models and grading,
 # every screen but the outline, and the lab with the Markdown parser its demo cards use.
@@ -80,15 +81,24 @@ def test_a_course_checked_once_starts_without_pydantic() -> None:
 
 
 def test_the_command_opens_the_app_without_the_commands_imports() -> None:
-    """The parsers of every command are built before the app opens; the commands' code (numpy,
-    the model client, the quiz models, pydantic once the course is checked) is not loaded.
-    ``tutor.runtime`` itself is (the model commands' parsers import its errors), but not the
-    client, the result types (numpy) or the catalog."""
+    """``llm-tutor`` with no command reads its line without the command tree: neither the
+    commands' parsers nor their code (numpy, the model client, the quiz models, pydantic once
+    the course is checked) is loaded before the first frame."""
     first_frame_modules(CLI_FIRST_FRAME)  # the first start checks the course (pydantic)
     loaded = first_frame_modules(CLI_FIRST_FRAME)
-    assert "tutor.plain.inside" in loaded  # the command tree was built
-    heavy = [name for name in NOT_AT_START if name != "tutor.runtime"]
-    heavy += ["pydantic", "tutor.runtime.client", "tutor.runtime.types", "tutor.core.check"]
-    heavy += ["tutor.plain.inside_commands", "tutor.plain.pack_commands", "tutor.plain.lab_next"]
-    heavy += ["tutor.runtime.cli", "tutor.runtime.catalog"]
+    heavy = [*NOT_AT_START, "pydantic", "tutor.runtime.client", "tutor.runtime.types"]
+    heavy += ["tutor.plain.inside", "tutor.plain.lab", "tutor.core.check"]
+    heavy += ["tutor.runtime.cli", "tutor.runtime.catalog", "tutor.core.preferences"]
     assert [name for name in heavy if name in loaded] == []
+
+
+def test_the_app_options_alone_open_the_app_and_anything_else_reads_the_whole_tree() -> None:
+    """The short way in takes only the app's own options; a command, help or a mistake is read
+    by the whole tree, with its usual messages."""
+    from tutor.cli import parse_args, run_app
+
+    args = parse_args(["--pack", "some/pack", "--watch"])
+    assert (args.func, args.pack, args.watch) == (run_app, "some/pack", True)
+    assert parse_args(["lessons"]).func is not run_app
+    with pytest.raises(SystemExit):
+        parse_args(["--pack"])  # no value: argparse's own message, from the whole tree

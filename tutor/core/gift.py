@@ -24,7 +24,9 @@ How the two formats meet (documented in docs/authoring.md):
 
 The parser is a small hand-written scanner rather than a grammar library: GIFT's only tricky
 part is backslash escapes inside free text, which a character loop handles directly. This
-module reads; :mod:`tutor.core.gift_write` writes.
+module reads; :mod:`tutor.core.gift_write` writes. It is a little over 400 lines because
+the scanner and the mapping of each GIFT answer block to a question type read one after
+the other: each mapping needs the scanner's positions to report ``file:line``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ that message on the UI thread. A call that fails shows the runtime's own message
 "r: retry"; a call replaced by a newer one is dropped silently. ``run_second(op, done)`` does
 the same on the model to compare with (its own worker, so neither call cancels the other); a
 failure there arrives as ``SecondFailed`` for the screen's comparison panel to show.
+(About 400 lines: the base class and the messages and dialog it posts and opens are one
+contract every instrument relies on, read in one place.)
 """
 
 from __future__ import annotations
