@@ -54,26 +54,25 @@ CLAIMS = [
         'expect_top = [" K", " the", " B"]\nexpect_top_n = 3\n'
         'expect_prob_above = { " K" = 0.15 }\nexpect_prob_below = { " K" = 0.25 }',
     ),
-    # Lesson 14: "With seeds 0 to 4, two samples clearly said 12; the others miscounted the
-    # boxes or lost the thread." Seeds 0 and 3 say 12 and seed 1 miscounts, here (1 thread, a
-    # 512-token context) as with `llm-tutor generate`'s defaults. Seeds 2 and 4 go wrong both
-    # ways, but in different words (lesson 12: such settings can flip a close choice), so no
-    # text of theirs is checked.
+    # Lesson 14: seeds 0 and 3 say 12 and seed 1 miscounts, here (1 thread, a 512-token
+    # context) as with `llm-tutor generate`'s defaults. Seeds 2 and 4 give different words under
+    # the two settings (lesson 12: such settings can flip a close choice), so the lesson leaves
+    # them to the learner instead of stating what they say.
     (
         "14-whats-next.md",
-        "With seeds 0 to 4, two samples clearly said 12",
+        "Seeds 0 and 3 clearly say 12",
         f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 0\n'
         'expect_text = "There are 3 x 4 = 12 apples"',
     ),
     (
         "14-whats-next.md",
-        "the others miscounted the boxes or lost the thread",
+        "seed 1 miscounts the boxes (\"Tom has 2 boxes\")",
         f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 1\n'
         'expect_text = "Tom has 2 boxes"',
     ),
     (
         "14-whats-next.md",
-        "With seeds 0 to 4, two samples clearly said 12",
+        "Seeds 0 and 3 clearly say 12",
         f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 3\n'
         'expect_text = "Tom has 3 boxes with 4 apples each, which means he has a total of '
         '3 x 4 = 12 apples."',
