@@ -3,6 +3,7 @@ cannot be written, another program's database, names that would drive the termin
 
 from __future__ import annotations
 
+import os
 import resource
 import sqlite3
 import subprocess
@@ -105,3 +106,36 @@ def test_progress_never_prints_a_raw_escape(capsys: pytest.CaptureFixture[str]) 
     captured = capsys.readouterr()
     assert "\x1b" not in captured.out + captured.err
     assert "damaged records (1 in lesson_events)" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("models", "list"), 141),
+        (("lessons",), 141),
+        (("progress",), 141),
+        (("read", "1"), 141),
+        (("tokens", "hello"), 141),
+        (("--help",), 0),  # argparse drops a failed write of its help itself, then exits 0
+    ],
+)
+def test_a_reader_that_went_away_is_a_quiet_stop(args: tuple[str, ...], code: int) -> None:
+    """``llm-tutor lessons | head -1`` ended in a BrokenPipeError traceback (``models list``,
+    ``lessons``) or Python's "Exception ignored ... BrokenPipeError" at exit. The reading end
+    is closed before the command starts, so every write meets the closed pipe, however short
+    the output and however the buffering goes: 141 (128 + SIGPIPE) and nothing on stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tutor", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=repo_env(),
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (code, "")
