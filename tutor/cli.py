@@ -11,6 +11,7 @@ never as a traceback, with a non-zero exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -113,7 +114,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns its exit status."""
+    """Run one command; returns its exit status. The one guard of every command path: a
+    content or store error is one clear line, and a reader that went away is a quiet stop."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # output a pipe buffered fails here, not at Python's exit
+    except BrokenPipeError:
+        # The reader went away (`llm-tutor lessons | head -1`): stop quietly, as Unix tools
+        # do; stdout now goes nowhere, so Python's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the pipe ended
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     handler: Handler = args.func
     try:

@@ -3,10 +3,13 @@ cannot be written, another program's database, names that would drive the termin
 
 from __future__ import annotations
 
+import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,76 @@ def test_progress_never_prints_a_raw_escape(capsys: pytest.CaptureFixture[str]) 
     captured = capsys.readouterr()
     assert "\x1b" not in captured.out + captured.err
     assert "damaged records (1 in lesson_events)" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("models", "list"), 141),
+        (("lessons",), 141),
+        (("progress",), 141),
+        (("read", "1"), 141),
+        (("tokens", "hello"), 141),
+        (("--help",), 0),  # argparse drops a failed write of its help itself, then exits 0
+    ],
+)
+def test_a_reader_that_went_away_is_a_quiet_stop(args: tuple[str, ...], code: int) -> None:
+    """``llm-tutor lessons | head -1`` ended in a BrokenPipeError traceback (``models list``,
+    ``lessons``) or Python's "Exception ignored ... BrokenPipeError" at exit. The reading end
+    is closed before the command starts, so every write meets the closed pipe, however short
+    the output and however the buffering goes: 141 (128 + SIGPIPE) and nothing on stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tutor", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=repo_env(),
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (code, "")
+
+
+def test_a_read_only_data_directory_is_reported_and_exits_non_zero() -> None:
+    """A data directory nobody may write to: reading works, a write says what failed, exits 1
+    and leaves the database as it was. Root writes anyway, so as root the command runs as
+    'nobody' (65534, util-linux's setpriv); the folder is made under /tmp so it can reach it."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("root writes to a read-only folder, and setpriv is not here to drop that")
+    home = Path(tempfile.mkdtemp(prefix="llm-tutor-ro-"))
+    try:
+        home.chmod(0o755)
+        with ProgressStore.open(home / "progress.sqlite3") as store:
+            store.lesson_opened(COURSE, "history")
+        (home / "progress.sqlite3").chmod(0o644)
+        before = (home / "progress.sqlite3").read_bytes()
+        home.chmod(0o555)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+        def as_learner(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*(nobody if os.geteuid() == 0 else []), sys.executable, "-m", "tutor", *args],
+                capture_output=True,
+                text=True,
+                env=repo_env() | {"LLM_TUTOR_HOME": str(home)},
+                check=False,
+                timeout=120,
+            )
+
+        shown = as_learner("progress")
+        assert (shown.returncode, shown.stderr) == (0, "")
+        assert "0 of 14 lessons done, 1 in progress" in shown.stdout
+        reset = as_learner("progress", "reset", "--yes")
+        assert reset.returncode == 1, reset.stderr
+        assert "warning: Progress can no longer be saved" in reset.stderr
+        assert "error: progress was not saved (1 change not recorded; see above)" in reset.stderr
+        assert "Traceback" not in reset.stderr
+        assert (home / "progress.sqlite3").read_bytes() == before
+    finally:
+        home.chmod(0o755)
+        shutil.rmtree(home)

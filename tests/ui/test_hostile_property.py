@@ -1,18 +1,28 @@
 """Issue 8, done when: random markup, escapes and unicode in every untrusted text of a pack and
 in typed answers, driven through outline → lesson → quiz with Pilot: no crash, nothing run.
 
-"Nothing interpreted" is checked on what the screen actually draws (the compositor's strips):
-no terminal hyperlink and no click action carrying our text, and every toast plain text.
+"Nothing interpreted" is checked twice: on what the screen actually draws (the
+compositor's strips: no terminal hyperlink, no click action carrying our text, no control
+character, and every toast plain text), and on what Textual and Rich were asked to read as
+markup: no markup string they parse holds a pack text or a typed answer (a bold "[b]" would
+draw without crashing or linking). One explicit example puts "[b]...[/b]" in every field at
+once, so each field is checked on every run, whatever hypothesis draws.
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import rich.console
+import rich.markup
+import textual.markup
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -62,10 +72,50 @@ def pack_texts() -> st.SearchStrategy[PackText]:
     return st.builds(PackText, **strategies)
 
 
+@contextmanager
+def markup_parsed() -> Iterator[list[str]]:
+    """Every string Textual (``Content.from_markup``) and Rich (``Text.from_markup``, console
+    markup) read as markup while the block runs; the real parsers still do the work."""
+    seen: list[str] = []
+
+    def recording(parse: Callable[..., object]) -> Callable[..., object]:
+        def run(markup: str, *args: object, **kwargs: object) -> object:
+            seen.append(markup)
+            return parse(markup, *args, **kwargs)
+
+        return run
+
+    places = [
+        (textual.markup, "to_content"),
+        (rich.markup, "render"),
+        (rich.console, "render_markup"),
+    ]
+    originals = [getattr(module, name) for module, name in places]
+    for (module, name), original in zip(places, originals, strict=True):
+        setattr(module, name, recording(original))
+    try:
+        yield seen
+    finally:
+        for (module, name), original in zip(places, originals, strict=True):
+            setattr(module, name, original)
+
+
+def read_as_markup(parsed: list[str], text: PackText, typed: Typed) -> list[tuple[str, str]]:
+    """(untrusted text, markup string) for each untrusted text that reached a markup parser.
+    Only texts with a '[' and 6 characters or more are looked for: without '[' markup shows
+    text as it is, and a shorter one could be part of the app's own markup by chance."""
+    untrusted = [clean_text(getattr(text, f.name)) for f in fields(text)]
+    untrusted += [getattr(typed, f.name) for f in fields(typed)]
+    wanted = {u for u in untrusted if "[" in u and len(u) >= 6}
+    return [(u, markup) for markup in parsed for u in wanted if u in markup]
+
+
 def check_screen(app: RecordingApp) -> None:
-    """What is drawn carries no hyperlink and no click action from the pack or the learner."""
+    """What is drawn carries no hyperlink, no click action and no control character (an
+    escape sequence's ESC, say) from the pack or the learner."""
     for strip in app.screen._compositor.render_strips():
         for segment in strip:
+            assert not any(unicodedata.category(c) == "Cc" for c in segment.text), segment.text
             style = segment.style
             if style is None:
                 continue
@@ -168,6 +218,10 @@ async def drive(pack: Path, database: Path, text: PackText, typed: Typed) -> Non
 @given(
     text=pack_texts(), typed=st.builds(Typed, number=typed_text, word=typed_text, blank=typed_text)
 )
+@example(
+    text=PackText(**{f.name: f"x[b]{f.name}[/b]" for f in fields(PackText)}),
+    typed=Typed(number="[b]number[/b]", word="[b]word[/b]", blank="[b]blank[/b]"),
+)
 def test_hostile_text_anywhere_never_crashes_or_runs(
     private_home: Path, text: PackText, typed: Typed
 ) -> None:
@@ -175,4 +229,6 @@ def test_hostile_text_anywhere_never_crashes_or_runs(
         root = Path(scratch)
         pack = write_pack(root / "pack", text)
         run = drive(pack, root / "progress.sqlite3", text, typed)
-        asyncio.run(asyncio.wait_for(run, timeout=120))  # a hang is a failure, not a wait
+        with markup_parsed() as parsed:
+            asyncio.run(asyncio.wait_for(run, timeout=120))  # a hang is a failure, not a wait
+    assert read_as_markup(parsed, text, typed) == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -64,7 +63,8 @@ def _read_texts(args: argparse.Namespace) -> None:
 
 def guard(handler: Handler) -> Handler:
     """The command's texts read and checked, then the command; one clear line on stderr and a
-    non-zero exit code for anything wrong, never a traceback."""
+    non-zero exit code for anything wrong, never a traceback (a reader that went away, as in
+    ``| head -1``, is :func:`tutor.cli.main`'s, which every command path passes through)."""
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
@@ -80,11 +80,6 @@ def guard(handler: Handler) -> Handler:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
-        except BrokenPipeError:
-            # The reader went away (`... --json | head -1`): stop quietly, as Unix tools do;
-            # stdout now goes nowhere so Python's final flush cannot fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 141
 
     return run
 

@@ -69,6 +69,8 @@ def _guard(handler: Handler) -> Handler:
         except (preferences.PreferenceFileError, ModelRuntimeError, ValueError) as exc:
             say(str(exc), sys.stderr)
             return 1
+        except BrokenPipeError:
+            raise  # the reader went away: tutor.cli.main stops quietly
         except OSError as exc:
             say(f"{getattr(exc, 'filename', '') or args.file}: {exc.strerror}", sys.stderr)
             return 1
