@@ -58,6 +58,10 @@ def _fifo(name: str) -> tuple[zipfile.ZipInfo, bytes]:
     return info, b""
 
 
+def _misspell_a_type(quiz: bytes) -> bytes:
+    return quiz.replace(b'type = "single"', b'type = "singel"', 1)
+
+
 HOSTILE: dict[str, tuple[Callable[[Path], list[tuple[zipfile.ZipInfo | str, bytes]]], str]] = {
     "absolute path": (lambda p: [*_base(p), ("/tmp/evil.md", b"x")], "absolute path"),
     "dot-dot": (lambda p: [*_base(p), ("lessons/../../evil.md", b"x")], r"outside the pack"),
@@ -87,6 +91,12 @@ HOSTILE: dict[str, tuple[Callable[[Path], list[tuple[zipfile.ZipInfo | str, byte
     "fails pack check": (
         lambda p: [(n, d) if n != "pack.toml" else (n, b"title = 3\n") for n, d in _base(p)],
         "pack.toml",
+    ),
+    "quiz fails pack check": (  # the lessons load: only the full check finds it
+        lambda p: [
+            (n, _misspell_a_type(d) if n.startswith("quizzes/") else d) for n, d in _base(p)
+        ],
+        r"quizzes/01-getting-started\.toml:\d+: .*unknown type 'singel'",
     ),
 }
 
@@ -127,6 +137,18 @@ def test_a_folder_with_a_symlink_or_hard_link_is_refused(pack: Path) -> None:
     os.link(pack / "README.md", pack / "notes.txt")
     with pytest.raises(PackError, match="hard link"):
         install_pack(pack)
+
+
+def test_a_folder_failing_pack_check_is_refused_naming_its_own_files(pack: Path) -> None:
+    """Problems name the author's files, not the scratch folder they were checked in."""
+    quiz = pack / "quizzes" / "01-getting-started.toml"
+    quiz.write_bytes(_misspell_a_type(quiz.read_bytes()))
+    with pytest.raises(PackError) as refused:
+        install_pack(pack)
+    assert [p.file for p in refused.value.problems] == [quiz]
+    assert installed_packs() == [] and [p.name for p in packs_dir().iterdir()] == []
+    with pytest.raises(PackError, match="unknown type 'singel'"):
+        build_pack(pack)  # nor is it shared
 
 
 def test_a_fifo_in_a_folder_is_refused(pack: Path) -> None:
