@@ -198,3 +198,19 @@ def test_install_upgrade_downgrade_and_id_clash(pack: Path, tmp_path: Path) -> N
         install_pack(pack)
     assert [p.version for p in installed_packs()] == ["0.2.0"]
     assert remove_pack(installed.id) and installed_packs() == [] and not remove_pack(installed.id)
+
+
+def test_an_upgrade_keeps_the_learners_progress(pack: Path, tmp_path: Path) -> None:
+    """Progress is keyed by pack id and lesson slug, apart from the pack's files."""
+    from tutor.core.progress import ProgressStore
+
+    installed, _ = install_pack(build_pack(pack, tmp_path))
+    with ProgressStore.open() as store:
+        store.lesson_opened(installed.id, "getting-started")
+        store.lesson_completed(installed.id, "getting-started")
+    manifest = pack / "pack.toml"
+    manifest.write_text(manifest.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+    upgraded, replaced = install_pack(build_pack(pack, tmp_path))
+    assert replaced is not None and upgraded.id == installed.id
+    with ProgressStore.open() as store:
+        assert store.lesson_progress(upgraded.id)["getting-started"].status == "done"
