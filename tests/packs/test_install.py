@@ -214,3 +214,26 @@ def test_an_upgrade_keeps_the_learners_progress(pack: Path, tmp_path: Path) -> N
     assert replaced is not None and upgraded.id == installed.id
     with ProgressStore.open() as store:
         assert store.lesson_progress(upgraded.id)["getting-started"].status == "done"
+
+
+def test_an_entry_whose_header_lies_about_its_size_is_refused(pack: Path, tmp_path: Path) -> None:
+    """The headers say 10 bytes; the data is 5 MB: zipfile stops at 10 and the CRC fails."""
+    import struct
+
+    archive = _zip(tmp_path / "liar.zip", [*_base(pack), ("notes/big.txt", b"0" * 5_000_000)])
+    data = bytearray(archive.read_bytes())
+    name = b"notes/big.txt"
+    for signature, size_at, name_length_at, header in (
+        (b"PK\x03\x04", 22, 26, 30),
+        (b"PK\x01\x02", 24, 28, 46),
+    ):
+        at = data.find(signature)
+        while at != -1:
+            length = struct.unpack_from("<H", data, at + name_length_at)[0]
+            if data[at + header : at + header + length] == name:
+                struct.pack_into("<I", data, at + size_at, 10)
+            at = data.find(signature, at + 4)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(PackError, match=r"'notes/big\.txt' is damaged"):
+        install_pack(archive)
+    assert [p.name for p in packs_dir().iterdir()] == []

@@ -31,8 +31,10 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack, load_pack
@@ -202,7 +204,7 @@ def _extract_one(
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with archive.open(info) as data, target.open("xb") as sink:
-        while block := data.read(BLOCK):
+        while block := _read_block(source, info, data):
             written += len(block)
             if written > MAX_FILE_BYTES:
                 raise _refuse(source, f"{info.filename} is larger than {MAX_FILE_BYTES:,} bytes")
@@ -215,6 +217,15 @@ def _extract_one(
             sink.write(block)
     _check_text(source, info.filename, target)
     return written
+
+
+def _read_block(source: Path, info: zipfile.ZipInfo, data: IO[bytes]) -> bytes:
+    """The next block of an entry; a damaged or forged entry (a header that lies about its
+    size fails the CRC, a corrupt stream fails zlib) is refused, not a traceback."""
+    try:
+        return data.read(BLOCK)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _refuse(source, f"entry {info.filename!r} is damaged ({exc})") from None
 
 
 def _check_text(source: Path, name: str, target: Path) -> None:
