@@ -142,3 +142,7 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a file the command was told to read or write: its name, no traceback
+        where = exc.filename if exc.filename is not None else "error"
+        say(f"{where}: {exc.strerror or exc}", sys.stderr)
+        return 1

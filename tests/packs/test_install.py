@@ -58,6 +58,10 @@ def _fifo(name: str) -> tuple[zipfile.ZipInfo, bytes]:
     return info, b""
 
 
+def _misspell_a_type(quiz: bytes) -> bytes:
+    return quiz.replace(b'type = "single"', b'type = "singel"', 1)
+
+
 HOSTILE: dict[str, tuple[Callable[[Path], list[tuple[zipfile.ZipInfo | str, bytes]]], str]] = {
     "absolute path": (lambda p: [*_base(p), ("/tmp/evil.md", b"x")], "absolute path"),
     "dot-dot": (lambda p: [*_base(p), ("lessons/../../evil.md", b"x")], r"outside the pack"),
@@ -87,6 +91,12 @@ HOSTILE: dict[str, tuple[Callable[[Path], list[tuple[zipfile.ZipInfo | str, byte
     "fails pack check": (
         lambda p: [(n, d) if n != "pack.toml" else (n, b"title = 3\n") for n, d in _base(p)],
         "pack.toml",
+    ),
+    "quiz fails pack check": (  # the lessons load: only the full check finds it
+        lambda p: [
+            (n, _misspell_a_type(d) if n.startswith("quizzes/") else d) for n, d in _base(p)
+        ],
+        r"quizzes/01-getting-started\.toml:\d+: .*unknown type 'singel'",
     ),
 }
 
@@ -127,6 +137,18 @@ def test_a_folder_with_a_symlink_or_hard_link_is_refused(pack: Path) -> None:
     os.link(pack / "README.md", pack / "notes.txt")
     with pytest.raises(PackError, match="hard link"):
         install_pack(pack)
+
+
+def test_a_folder_failing_pack_check_is_refused_naming_its_own_files(pack: Path) -> None:
+    """Problems name the author's files, not the scratch folder they were checked in."""
+    quiz = pack / "quizzes" / "01-getting-started.toml"
+    quiz.write_bytes(_misspell_a_type(quiz.read_bytes()))
+    with pytest.raises(PackError) as refused:
+        install_pack(pack)
+    assert [p.file for p in refused.value.problems] == [quiz]
+    assert installed_packs() == [] and [p.name for p in packs_dir().iterdir()] == []
+    with pytest.raises(PackError, match="unknown type 'singel'"):
+        build_pack(pack)  # nor is it shared
 
 
 def test_a_fifo_in_a_folder_is_refused(pack: Path) -> None:
@@ -176,3 +198,42 @@ def test_install_upgrade_downgrade_and_id_clash(pack: Path, tmp_path: Path) -> N
         install_pack(pack)
     assert [p.version for p in installed_packs()] == ["0.2.0"]
     assert remove_pack(installed.id) and installed_packs() == [] and not remove_pack(installed.id)
+
+
+def test_an_upgrade_keeps_the_learners_progress(pack: Path, tmp_path: Path) -> None:
+    """Progress is keyed by pack id and lesson slug, apart from the pack's files."""
+    from tutor.core.progress import ProgressStore
+
+    installed, _ = install_pack(build_pack(pack, tmp_path))
+    with ProgressStore.open() as store:
+        store.lesson_opened(installed.id, "getting-started")
+        store.lesson_completed(installed.id, "getting-started")
+    manifest = pack / "pack.toml"
+    manifest.write_text(manifest.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+    upgraded, replaced = install_pack(build_pack(pack, tmp_path))
+    assert replaced is not None and upgraded.id == installed.id
+    with ProgressStore.open() as store:
+        assert store.lesson_progress(upgraded.id)["getting-started"].status == "done"
+
+
+def test_an_entry_whose_header_lies_about_its_size_is_refused(pack: Path, tmp_path: Path) -> None:
+    """The headers say 10 bytes; the data is 5 MB: zipfile stops at 10 and the CRC fails."""
+    import struct
+
+    archive = _zip(tmp_path / "liar.zip", [*_base(pack), ("notes/big.txt", b"0" * 5_000_000)])
+    data = bytearray(archive.read_bytes())
+    name = b"notes/big.txt"
+    for signature, size_at, name_length_at, header in (
+        (b"PK\x03\x04", 22, 26, 30),
+        (b"PK\x01\x02", 24, 28, 46),
+    ):
+        at = data.find(signature)
+        while at != -1:
+            length = struct.unpack_from("<H", data, at + name_length_at)[0]
+            if data[at + header : at + header + length] == name:
+                struct.pack_into("<I", data, at + size_at, 10)
+            at = data.find(signature, at + 4)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(PackError, match=r"'notes/big\.txt' is damaged"):
+        install_pack(archive)
+    assert [p.name for p in packs_dir().iterdir()] == []

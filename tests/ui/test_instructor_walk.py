@@ -65,6 +65,8 @@ async def test_new_check_build_install_take_export_report(
     assert main(["pack", "check", str(pack)]) == 0
     assert main(["pack", "build", str(pack), "-o", str(tmp_path)]) == 0
     (archive,) = tmp_path.glob("class-pack-*.zip")
+    assert main(["pack", "build", str(pack), "-o", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / archive.name).read_bytes() == archive.read_bytes()  # reproducible
 
     monkeypatch.setenv("LLM_TUTOR_HOME", str(learner))  # the learner's machine
     assert main(["pack", "install", str(archive)]) == 0

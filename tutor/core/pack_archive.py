@@ -31,8 +31,10 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from tutor.core.errors import PackError, Problem
 from tutor.core.pack import Pack, load_pack
@@ -66,7 +68,7 @@ def pack_files(root: Path) -> list[Path]:
 
 def build_pack(root: Path, out: Path | None = None) -> Path:
     """Check the pack at ``root`` and write its reproducible zip; returns the zip's path."""
-    pack = load_pack(root)  # a pack that fails the check is never shared
+    pack = full_check(root)  # a pack that fails the check is never shared
     files = pack_files(root)
     target = out if out is not None and out.suffix == ".zip" else None
     if target is None:
@@ -109,7 +111,7 @@ def install_pack(source: Path) -> tuple[InstalledPack, InstalledPack | None]:
         else:
             raise _refuse(source, "no such file or folder")
         _check_manifest(source, staged)
-        pack = load_pack(staged)
+        pack = full_check(staged, shown_as=source)
         previous = _replaceable(source, pack)
         final = packs_dir() / pack.id
         if previous is not None:
@@ -118,6 +120,26 @@ def install_pack(source: Path) -> tuple[InstalledPack, InstalledPack | None]:
         return entry(load_pack(final)), previous
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def full_check(root: Path, shown_as: Path | None = None) -> Pack:
+    """The pack at ``root`` if ``pack check`` finds nothing (lessons, links and every quiz),
+    else PackError with every problem; ``shown_as`` names the files as the author knows them
+    (the archive or folder given, not the scratch folder they were extracted to)."""
+    from tutor.core.check import check_pack  # the quiz models, only when checking
+
+    problems, _summary = check_pack(root)
+    if problems:
+        if shown_as is not None:
+            problems = [_as_given(p, root, shown_as) for p in problems]
+        raise PackError(problems)
+    return load_pack(root)
+
+
+def _as_given(problem: Problem, root: Path, shown_as: Path) -> Problem:
+    if not problem.file.is_relative_to(root):
+        return problem
+    return Problem(shown_as / problem.file.relative_to(root), problem.line, problem.message)
 
 
 def _refuse(source: Path, message: str) -> PackError:
@@ -182,7 +204,7 @@ def _extract_one(
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with archive.open(info) as data, target.open("xb") as sink:
-        while block := data.read(BLOCK):
+        while block := _read_block(source, info, data):
             written += len(block)
             if written > MAX_FILE_BYTES:
                 raise _refuse(source, f"{info.filename} is larger than {MAX_FILE_BYTES:,} bytes")
@@ -195,6 +217,15 @@ def _extract_one(
             sink.write(block)
     _check_text(source, info.filename, target)
     return written
+
+
+def _read_block(source: Path, info: zipfile.ZipInfo, data: IO[bytes]) -> bytes:
+    """The next block of an entry; a damaged or forged entry (a header that lies about its
+    size fails the CRC, a corrupt stream fails zlib) is refused, not a traceback."""
+    try:
+        return data.read(BLOCK)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _refuse(source, f"entry {info.filename!r} is damaged ({exc})") from None
 
 
 def _check_text(source: Path, name: str, target: Path) -> None:
