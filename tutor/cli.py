@@ -142,6 +142,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise  # not a file error: main's quiet stop
     except OSError as exc:  # a file the command was told to read or write: its name, no traceback
         where = exc.filename if exc.filename is not None else "error"
         say(f"{where}: {exc.strerror or exc}", sys.stderr)
