@@ -151,10 +151,17 @@ async def test_a_failing_second_model_says_so_and_the_first_carries_on(
     reason="Gemma 3 270M is not installed here: run `make models` to compare two real models",
 )
 async def test_smollm2_beside_gemma(make_app: MakeApp) -> None:
-    """The default model against the installed Gemma 3 270M, through the real app."""
+    """The default model against the installed Gemma 3 270M, through the real app: tokens,
+    next token and the playground's base model, all on one second worker."""
     assert GEMMA is not None
+    made: list[ModelClient] = []
+
+    def second_factory() -> ModelClient:
+        made.append(ModelClient(GEMMA, n_ctx=512))
+        return made[-1]
+
     app = make_app()  # the default model, SmolLM2 135M Instruct
-    app.model_service = ModelService(app._new_client, lambda: ModelClient(GEMMA, n_ctx=512))
+    app.model_service = ModelService(app._new_client, second_factory)
     async with app.run_test(size=SIZE) as pilot:
         await open_spec(pilot, kind="tokens", prompt=" unbelievable")
         await press(pilot, "ctrl+o")
@@ -181,3 +188,15 @@ async def test_smollm2_beside_gemma(make_app: MakeApp) -> None:
         said = "".join(p.text for p in screen.second_dist.prompt_tokens if not p.special)
         assert said == prompt
         assert "gemma 3 270m" in flat_text(app).lower()  # its column heading
+        second_pid = made[0].pid
+        await press(pilot, "escape")
+
+        await open_spec(pilot, kind="prompting", prompt="The capital of France is", max_tokens=8)
+        await press(pilot, "ctrl+g")
+        screen = app.screen
+        assert isinstance(screen, PlaygroundScreen) and screen.comparing
+        assert screen.current is not None and screen.current.answer  # SmolLM2, chat template
+        assert screen.base is not None and screen.base.answer  # Gemma, plain text
+        assert screen.base.prompt == "The capital of France is"
+        assert "gemma 3 270m (base)" in flat_text(app).lower()  # no chat template: base
+        assert len(made) == 1 and made[0].pid == second_pid  # the same worker throughout

@@ -231,12 +231,12 @@ class PlaygroundScreen(InstrumentScreen):
             second = self.service.second()
             info = second.status.info if second is not None else None
             name = "The second model (loading…)" if info is None else model_label(info)
-            if info is not None and not info.chat_template:
+            if info is not None and not info.chat_template and "base" not in name.lower():
                 name += " (base)"  # no chat template: made to continue text, not to answer
             return model_pane_text(name, "as plain text: no template", run)
         info = self.service.status.info
         how = "with its chat template" if self.chat else "as plain text"
-        return model_pane_text(info.name if info is not None else "this model", how, run)
+        return model_pane_text(model_label(info) if info is not None else "this model", how, run)
 
     def chat_text(self) -> Text:
         """Earlier turns, then this turn's answer as it streams, then the verdict on a guess."""
