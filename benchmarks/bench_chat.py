@@ -3,8 +3,10 @@ first, on the default model, with the KV-cache prefix reuse on and off.
 
 A chat re-sends the whole conversation each turn (the playground does). Without reuse the
 worker evaluates all of it again, so each turn's first token comes later than the one before;
-with reuse only the new tokens (the last answer's end, the new question) are evaluated. Target:
-turn 5 / turn 1 <= 1.2 with reuse.
+with reuse the worker evaluates a chat's answer again in one batch while the learner reads it
+and types (``Engine.settle``), so the next turn evaluates only its new question. Each turn here
+waits ``--think`` seconds (a learner reading) before the next. Target: turn 5 / turn 1 <= 1.2
+with reuse.
 
 Two workers run side by side, one started with ``LLM_TUTOR_KV_REUSE=0``, in alternating rounds
 (background load on a shared machine hits both alike). Each round is a fresh chat (a next-token
@@ -12,7 +14,7 @@ call clears the cache first) of five greedy turns; both workers give the same an
 the script checks. Time to first token is measured in this process: from ``generate`` to the
 first token out of the pipe. Prints the median per turn, the prompt sizes and the ratios::
 
-    python benchmarks/bench_chat.py [--rounds 3] [--tokens 48]
+    python benchmarks/bench_chat.py [--rounds 3] [--tokens 48] [--think 1.0]
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def start_client(reuse: bool) -> Any:
     return client
 
 
-def one_chat(client: Any, tokens: int) -> tuple[list[float], list[int], list[str]]:
+def one_chat(client: Any, tokens: int, think: float) -> tuple[list[float], list[int], list[str]]:
     """A fresh five-turn chat: time to first token, prompt tokens and answer of each turn."""
     from tutor.runtime.types import GenerationSettings
 
@@ -71,6 +73,7 @@ def one_chat(client: Any, tokens: int) -> tuple[list[float], list[int], list[str
         sizes.append(result.prompt_tokens)
         answers.append(result.text)
         messages.append({"role": "assistant", "content": result.text})
+        time.sleep(think)  # the learner reads the answer and types the next question
     return ttft, sizes, answers
 
 
@@ -78,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="chats per worker (default 3)")
     parser.add_argument("--tokens", type=int, default=48, help="tokens per answer (default 48)")
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between turns (1.0)")
     args = parser.parse_args()
     clients = {"reuse on": start_client(True), "reuse off": start_client(False)}
     times: dict[str, list[list[float]]] = {name: [] for name in clients}
@@ -86,7 +90,7 @@ def main() -> None:
         for _ in range(args.rounds):
             answers: dict[str, list[str]] = {}
             for name, client in clients.items():
-                ttft, sizes, answers[name] = one_chat(client, args.tokens)
+                ttft, sizes, answers[name] = one_chat(client, args.tokens, args.think)
                 times[name].append(ttft)
             same = answers["reuse on"] == answers["reuse off"]
             print(f"round: answers identical with and without reuse: {same}")

@@ -285,12 +285,11 @@ class FakeGeneration(Iterator[GeneratedToken]):
         if self._client._cancelled.is_set() or len(self._made) >= self._settings.max_tokens:
             self._finish("cancelled" if self._client._cancelled.is_set() else "length")
             raise StopIteration
-        dist = distribution(self._ids, self._settings.top_n)
+        dist = distribution(self._ids, self._settings.top_n, self._client.vocab)
         best = self._pick(dist)
         if best is None:
             self._finish("eos")
             raise StopIteration
-        dist = distribution(self._ids, self._settings.top_n, self._client.vocab)
         best = dist.top[0]
         token = GeneratedToken(
             len(self._made), best.token, best.prob, 1.0, best.token.text, dist.top

@@ -1,6 +1,8 @@
-"""Two models side by side in the lab (ctrl+o on Tokens and Next token): how it looks on two
-fake models, the one line shown when no second model is installed, and the real thing with
-SmolLM2 against Gemma 3 270M (skipped, saying why, where Gemma is not installed)."""
+"""Two models side by side in the lab (ctrl+o on Tokens and Next token, ctrl+g in the
+playground): how it looks on two fake models, that every view reaches the second model the
+same one way (the app's ``ModelService.second()``: one client, however many views), the one
+line shown when no second model is installed, and the real thing with SmolLM2 against Gemma 3
+270M (skipped, saying why, where Gemma is not installed)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from tests.lab.screen_text import flat_text
 from tests.ui.conftest import RecordingApp
 from tutor.runtime.client import ModelClient
 from tutor.ui.lab.next_token import NextTokenScreen
+from tutor.ui.lab.playground import PlaygroundScreen
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import SECOND_MISSING, ModelService
 
@@ -65,6 +68,37 @@ def test_next_token_side_by_side(snap_compare: SnapCompare, two_fakes: Recording
     assert snap_compare(two_fakes, run_before=run, terminal_size=SIZE)
 
 
+async def test_every_side_by_side_view_shares_the_apps_one_second_client(
+    make_app: MakeApp, fake_client: FakeModelClient
+) -> None:
+    """Tokens, next token and the playground's base model all ask ``ModelService.second()``:
+    the factory runs once, and each view's call lands on that one client."""
+    made: list[FakeModelClient] = []
+
+    def second_factory() -> FakeModelClient:
+        made.append(second_fake_client())
+        return made[-1]
+
+    app = make_app()
+    app.model_service = ModelService(lambda: fake_client, second_factory)
+    async with app.run_test(size=SIZE) as pilot:
+        for spec, key in (
+            ({"kind": "tokens", "prompt": "The cat"}, "ctrl+o"),
+            ({"kind": "next-token", "prompt": "The cat sat on the"}, "ctrl+o"),
+            ({"kind": "prompting", "prompt": "The cat sat on the mat"}, "ctrl+g"),
+            ({"kind": "tokens", "prompt": "The dog"}, "ctrl+o"),  # a view opened again
+        ):
+            await open_spec(pilot, **spec)
+            await press(pilot, key)
+            assert "fake-second" in flat_text(app), spec  # its answer or strip is shown
+            await press(pilot, "escape")
+        second = app.model_service.second()
+        assert second is not None and second.client is made[0]
+    assert len(made) == 1  # one client for the second model, whatever asked for it
+    assert {"tokenize", "next_token", "generate"} <= set(made[0].calls)
+    assert not hasattr(app, "second_model_service")  # no second way to it
+
+
 async def test_without_a_second_model_one_line_says_how_to_install_it(
     make_app: MakeApp, fake_client: FakeModelClient
 ) -> None:
@@ -84,6 +118,13 @@ async def test_without_a_second_model_one_line_says_how_to_install_it(
         await press(pilot, "ctrl+o")
         assert SECOND_MISSING in flat_text(app)
         assert isinstance(app.screen, NextTokenScreen) and app.screen.dist is not None
+        await press(pilot, "escape")
+
+        await open_spec(pilot, kind="prompting", prompt="The cat sat on the mat")
+        await press(pilot, "ctrl+g")
+        assert SECOND_MISSING in [n.message for n in app._notifications]  # the chat stays
+        assert isinstance(app.screen, PlaygroundScreen) and not app.screen.comparing
+        assert app.screen.current is not None and app.screen.current.answer
     assert fake_client.calls  # the first model answered throughout
 
 
@@ -110,10 +151,17 @@ async def test_a_failing_second_model_says_so_and_the_first_carries_on(
     reason="Gemma 3 270M is not installed here: run `make models` to compare two real models",
 )
 async def test_smollm2_beside_gemma(make_app: MakeApp) -> None:
-    """The default model against the installed Gemma 3 270M, through the real app."""
+    """The default model against the installed Gemma 3 270M, through the real app: tokens,
+    next token and the playground's base model, all on one second worker."""
     assert GEMMA is not None
+    made: list[ModelClient] = []
+
+    def second_factory() -> ModelClient:
+        made.append(ModelClient(GEMMA, n_ctx=512))
+        return made[-1]
+
     app = make_app()  # the default model, SmolLM2 135M Instruct
-    app.model_service = ModelService(app._new_client, lambda: ModelClient(GEMMA, n_ctx=512))
+    app.model_service = ModelService(app._new_client, second_factory)
     async with app.run_test(size=SIZE) as pilot:
         await open_spec(pilot, kind="tokens", prompt=" unbelievable")
         await press(pilot, "ctrl+o")
@@ -140,3 +188,15 @@ async def test_smollm2_beside_gemma(make_app: MakeApp) -> None:
         said = "".join(p.text for p in screen.second_dist.prompt_tokens if not p.special)
         assert said == prompt
         assert "gemma 3 270m" in flat_text(app).lower()  # its column heading
+        second_pid = made[0].pid
+        await press(pilot, "escape")
+
+        await open_spec(pilot, kind="prompting", prompt="The capital of France is", max_tokens=8)
+        await press(pilot, "ctrl+g")
+        screen = app.screen
+        assert isinstance(screen, PlaygroundScreen) and screen.comparing
+        assert screen.current is not None and screen.current.answer  # SmolLM2, chat template
+        assert screen.base is not None and screen.base.answer  # Gemma, plain text
+        assert screen.base.prompt == "The capital of France is"
+        assert "gemma 3 270m (base)" in flat_text(app).lower()  # no chat template: base
+        assert len(made) == 1 and made[0].pid == second_pid  # the same worker throughout

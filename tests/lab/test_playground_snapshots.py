@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from tests.fakes import FakeModelClient
+from tests.fakes import second_fake_client
 from tests.lab.helpers import open_spec, press
 from tests.ui.conftest import RecordingApp
 from tutor.ui.model_service import ModelService
@@ -55,8 +55,10 @@ def test_playground_ab(snap_compare: SnapCompare, fake_app: RecordingApp) -> Non
 
 def test_playground_base_model(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
     """ctrl+g with a second model: 'Instruct and base model, same prompt', the fake model's
-    answer (read with its chat template) left, the base pane (plain text) right."""
-    fake_app.second_model_service = ModelService(FakeModelClient)  # type: ignore[attr-defined]
+    answer (read with its chat template) left, the base pane right: 'fake-second (base)' (it
+    has no chat template), 'reads the prompt as plain text: no template', its answer."""
+    first = fake_app.model_service.client
+    fake_app.model_service = ModelService(lambda: first, second_fake_client)
 
     async def run(pilot: Pilot[None]) -> None:
         await open_spec(pilot, **PIRATE)

@@ -8,6 +8,7 @@ learner's previous choice in place.
 from __future__ import annotations
 
 import os
+import re
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +117,7 @@ def test_models_use_refuses_and_keeps_the_previous_choice(
     assert run_command(models.register, "models", "use", str(make(tmp_path, tiny_model))) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
+    assert re.search(fragment, err), err  # the same clear sentence check_gguf gives
     assert chosen_spec() == before == str(tiny_model.resolve())
 
 

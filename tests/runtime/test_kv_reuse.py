@@ -140,3 +140,43 @@ def test_reuse_gives_the_same_replies_on_the_default_model(
     for fast, slow in pairs:
         assert fast.text == slow.text
     assert all(fast.text for fast, _ in pairs)
+
+
+@pytest.mark.default_model
+@pytest.mark.skipif(not DEFAULT_INSTALLED, reason="the default model is not installed")
+def test_a_settled_answer_is_not_evaluated_again(tmp_path: Path) -> None:
+    """``settle`` (the worker calls it while no request waits) batches a chat answer after its
+    prompt: the next turn then starts after the answer, and answers as it does from a cleared
+    cache. On the default model: its answers are words, which tokenize back to the same ids
+    (the tiny model's random tokens do not, so nothing after its prompt could be reused)."""
+    model = packaged_path(load_catalog().default_model)
+    assert model is not None
+    config = WorkerConfig(model_path=model, log_path=tmp_path / "log", n_ctx=512)
+    engine = Engine(config, lambda: False, LlamaLog(logging.getLogger("test")))
+    starts: list[int] = []
+    decode = engine._decode_gen
+
+    def spy(tokens: Sequence[int], start: int) -> None:
+        starts.append(start)
+        decode(tokens, start)
+
+    engine._decode_gen = spy  # type: ignore[method-assign]
+    emit: Any = lambda _token: None  # noqa: E731
+    try:
+        first = [{"role": "user", "content": "the cat"}]
+        answer = engine.generate(first, GREEDY, emit)
+        engine.settle(idle=True)  # batched: the cache now holds the prompt and the answer
+        ids_1 = engine.prompt_ids(first)
+        assert engine.gen_cached == ids_1 + [t.token.id for t in answer.tokens]
+        second = [*first, {"role": "assistant", "content": answer.text}]
+        second.append({"role": "user", "content": "and?"})
+        shared = common_prefix(engine.gen_cached, engine.prompt_ids(second))
+        settled = engine.generate(second, GREEDY, emit)
+        assert starts[-1] == shared > len(ids_1)  # the answer was not evaluated again
+        engine.settle(idle=False)  # a request waits: nothing is evaluated
+        assert len(starts) == 3
+        engine.next_token("the cat")  # the same second turn from a cleared cache
+        assert engine.generate(second, GREEDY, emit).text == settled.text
+        assert starts[-1] == 0
+    finally:
+        engine.close()

@@ -12,9 +12,11 @@ generation whose prompt starts with the same ids (the next turn of a chat re-sen
 conversation) keeps that common prefix and evaluates only the tokens after it; anything else
 clears the cache as before. Only prompt tokens count as cached, not the answer's: a token
 decoded alone gets keys and values a little different (last bits) from the same token
-decoded in a batch, enough to flip a near-tie in a later greedy choice. The last answer is
-evaluated again with the new question, so a reused turn gives bit for bit the text a fresh
-evaluation gives (checked by tests/runtime/test_kv_reuse.py). ``LLM_TUTOR_KV_REUSE=0`` in
+decoded in a batch, enough to flip a near-tie in a later greedy choice. So once a chat's
+answer is sent, and while no request waits (the learner reads, types the next question), the
+worker evaluates the answer again in one batch (``settle``); the next turn then evaluates only
+its new question, and gives bit for bit the text a fresh evaluation gives (checked by
+tests/runtime/test_kv_reuse.py). ``LLM_TUTOR_KV_REUSE=0`` in
 the worker's environment turns the reuse off (the chat benchmark compares both).
 
 Three contexts share the model weights: one for tokens and generation (created at load), one
@@ -33,7 +35,7 @@ import ctypes
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +121,7 @@ class Engine:
         # unknown (a decode was cut short); only generation keeps this up to date.
         self.gen_cached: list[int] | None = []
         self.reuse_prefix = os.environ.get(KV_REUSE_ENV, "1") != "0"
+        self._answer_ids: list[int] = []  # a chat answer's ids, for ``settle`` to batch again
         self._attn: tuple[_Slot, AttentionCapture] | None = None
         self._embed: _Slot | None = None
         self._inside: InsideViews | None = None
@@ -327,6 +330,24 @@ class Engine:
         if slot is self.gen:
             self.gen_cached = []  # whoever decodes next (scoring, next-token) is not tracked
 
+    def settle(self, idle: bool) -> None:
+        """Between requests (``idle``: none is waiting), after a chat answer: evaluate its
+        tokens again, in one batch after the cached prompt, so the next turn reuses them too and
+        evaluates only its new question. A batch gives the keys and values a fresh evaluation of
+        the whole conversation gives, which the answer's own token-by-token decoding does not
+        (see the module docstring). Anything in the way (no room, a cancel) clears the cache."""
+        answer, self._answer_ids = self._answer_ids, []
+        cached = self.gen_cached
+        if not idle or not answer or not self.reuse_prefix or not cached:
+            return
+        mem = llama_cpp.llama_get_memory(self.gen.ctx)
+        try:
+            if not llama_cpp.llama_memory_seq_rm(mem, 0, len(cached), -1):
+                raise ModelRuntimeError("the cache cannot drop the answer's cells")
+            self._decode_gen(answer, len(cached))
+        except ModelRuntimeError:
+            self._clear(self.gen)
+
     def _reuse_gen(self, ids: Sequence[int]) -> int:
         """Prepare ``gen`` for a generation from ``ids``; returns how many leading ids are
         already in its cache and need no evaluation (0 when the cache was cleared).
@@ -436,6 +457,7 @@ class Engine:
                 f"the prompt has {len(ids)} tokens; the context holds {self.gen.n_ctx}"
             )
         t0 = time.perf_counter()
+        self._answer_ids = []
         kept = self._reuse_gen(ids)  # a chat's next turn: only the new tokens are evaluated
         run = _GenerationRun(self, settings, ids)
         finish: FinishReason = "cancelled"
@@ -446,6 +468,9 @@ class Engine:
         else:
             t1 = time.perf_counter()
             finish = run.loop(min(settings.max_tokens, self.gen.n_ctx - len(ids)), emit)
+        chat = not isinstance(prompt, str) and bool(prompt) and isinstance(prompt[0], Mapping)
+        if chat and finish != "cancelled":  # its next turn will start with this answer
+            self._answer_ids = [t.token.id for t in run.tokens]
         return GenerationResult(
             text=run.text,
             tokens=run.tokens,

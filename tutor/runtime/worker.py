@@ -137,6 +137,8 @@ class Server:
                 break
             self.cancel.current = request.id
             self._answer(request)
+            if self.engine is not None:  # a chat answer's tokens batched for its next turn
+                self.engine.settle(idle=not self.conn.poll())
         if self.engine is not None:
             self.engine.close()
 

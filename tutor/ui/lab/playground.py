@@ -8,8 +8,9 @@ template as the exact token sequence (``render_chat`` then ``tokenize(parse_spec
 special tokens and all. ``ctrl+b`` pins the answer as A; the next run is B, drawn beside it
 (two 39-column panes) with what changed between them. ``ctrl+g`` sends the same prompt to the
 second model (Gemma 3 270M, a *base* model) beside this instruct model, when it is installed:
-its worker starts on first use, and a base model has no chat template, so it reads the
-conversation as plain text. A demo with ``predict = true`` asks how the answer will start
+the app's one ``ModelService.second()``, as in the tokens and next-token views (its worker
+starts on first use and stays for the session), and a base model has no chat template, so it
+reads the conversation as plain text. A demo with ``predict = true`` asks how the answer will start
 before it is shown; the guess is recorded like every instrument's.
 
 The sampler starts greedy (temperature 0) unless the block sets a temperature, as
@@ -24,7 +25,6 @@ state and its one ``refresh_view``: split further, each piece would need the who
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -41,18 +41,16 @@ from tutor.runtime.types import GenerationSettings, TokenPiece
 from tutor.ui.lab.base import InstrumentScreen, Verdict
 from tutor.ui.lab.ladders import MAX_TOKENS, TEMPERATURES, stepped
 from tutor.ui.lab.playground_compare import (
-    INSTALL_SECOND,
     Exchange,
     changes,
     common_words,
     model_pane_text,
     pane_text,
     plain_transcript,
-    second_service,
     words,
 )
 from tutor.ui.lab.streaming import GenerationFinished, TokensSampled, stream
-from tutor.ui.model_service import ModelService
+from tutor.ui.model_service import SECOND_MISSING, ModelService, model_label
 from tutor.ui.widgets.token_strip import render_strip
 
 DEFAULT_SEED = 1
@@ -230,10 +228,15 @@ class PlaygroundScreen(InstrumentScreen):
     def model_pane(self, kind: str, run: Exchange | None) -> Text:
         """One side of the base-versus-instruct view: which model, how it read the prompt."""
         if kind == "base":
-            return model_pane_text("Gemma 3 270M (base)", "as plain text: no template", run)
+            second = self.service.second()
+            info = second.status.info if second is not None else None
+            name = "The second model (loading…)" if info is None else model_label(info)
+            if info is not None and not info.chat_template and "base" not in name.lower():
+                name += " (base)"  # no chat template: made to continue text, not to answer
+            return model_pane_text(name, "as plain text: no template", run)
         info = self.service.status.info
         how = "with its chat template" if self.chat else "as plain text"
-        return model_pane_text(info.name if info is not None else "this model", how, run)
+        return model_pane_text(model_label(info) if info is not None else "this model", how, run)
 
     def chat_text(self) -> Text:
         """Earlier turns, then this turn's answer as it streams, then the verdict on a guess."""
@@ -423,25 +426,14 @@ class PlaygroundScreen(InstrumentScreen):
 
     # -- base versus instruct ------------------------------------------------------------------
 
-    def on_unmount(self) -> None:
-        """Leaving: the second model's worker stops too (off the UI thread; the next compare
-        starts it again)."""
-        super().on_unmount()
-        service = getattr(self.app, "second_model_service", None)
-        if service is not None and service.status.state != "idle":
-            threading.Thread(target=service.close, daemon=True).start()
-
     def action_compare(self) -> None:
         """Show (or hide) the second model's answer to the same prompt beside this one's."""
         if self.comparing:
             self.comparing = False
             self.refresh_view()
             return
-        if second_service(self.app) is None:
-            self.notify(
-                f"The base model is not installed. To compare with it: {INSTALL_SECOND}",
-                timeout=15,
-            )
+        if self.service.second() is None:
+            self.notify(SECOND_MISSING, timeout=15)
             return
         self.comparing, self.pinned, self.showing_template = True, None, False
         if self.current is None or self.current.finish == "failed":
@@ -452,7 +444,7 @@ class PlaygroundScreen(InstrumentScreen):
 
     def run_base(self) -> None:
         """The base model answers this model's prompt (as plain text) with the same settings."""
-        service = second_service(self.app)
+        service = self.service.second()
         source = self.current.prompt if self.current is not None else self.prompt()
         if service is None or not self.revealed:
             return
@@ -461,11 +453,12 @@ class PlaygroundScreen(InstrumentScreen):
         self.refresh_view()
         self._base_worker(service, self.base.prompt, self.settings, self.base_request)
 
-    @work(thread=True, exclusive=True, group="lab-base", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="lab-second", exit_on_error=False)
     def _base_worker(
         self, service: ModelService, prompt: str, settings: GenerationSettings, request: int
     ) -> None:
-        """Off the UI thread, on the second model's own worker: posts messages only."""
+        """Off the UI thread, on the second model's own worker: posts messages only (in the
+        group ``InstrumentScreen.on_unmount`` cancels; the worker stays for the session)."""
         worker = get_current_worker()
         stream(service, prompt, settings, request, self.post_message, lambda: worker.is_cancelled)
 

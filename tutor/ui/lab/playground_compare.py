@@ -4,25 +4,21 @@ the second, base model (Gemma 3 270M), which reads the conversation as plain tex
 base model has no chat template; and a learner's guess against how the answer starts.
 
 Everything here is plain data and text (``Exchange`` is one run), so it reads and tests
-without a screen; ``second_service`` is the one piece that reaches the app, to keep the second
-model's worker for the session.
+without a screen. The second model itself is the app's one ``ModelService.second()``, shared
+with the tokens and next-token views.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 
 from tutor.runtime.types import GenerationSettings
 from tutor.ui.lab.streaming import short_settings
-from tutor.ui.model_service import ModelService
 
 PANE_LINES = 2  # lines of "what changed" each A/B pane shows
-SECOND_MODEL = "gemma3-270m"
-INSTALL_SECOND = f"llm-tutor models pull {SECOND_MODEL} --accept-terms"
 WORD_EDGES = ".,;:!?\"'()*`“”‘’"
 
 
@@ -38,38 +34,6 @@ def plain_transcript(prompt: str | list[dict[str, str]]) -> str:
     if isinstance(prompt, str):
         return prompt
     return "\n\n".join(m["content"] for m in prompt if m["content"].strip())
-
-
-def second_model_path() -> Any:
-    """The second model's file when it is installed, else None."""
-    from tutor.runtime.catalog import installed_path, load_catalog
-
-    try:
-        return installed_path(load_catalog().get(SECOND_MODEL))
-    except Exception:  # a catalog without the entry: the key says how to install it
-        return None
-
-
-def second_service(app: Any) -> ModelService | None:
-    """The app's second model service (made on first use, kept for the session so reopening
-    the playground does not reload), or None when the second model is not installed. Tests
-    set ``app.second_model_service`` to a service over the fake client."""
-    service: ModelService | None = getattr(app, "second_model_service", None)
-    if service is not None:
-        return service
-    path = second_model_path()
-    if path is None:
-        return None
-
-    def client() -> Any:
-        from tutor.runtime import ModelClient
-        from tutor.runtime.protocol import threads_beside_ui
-
-        return ModelClient(path, n_ctx=2048, n_threads=threads_beside_ui())
-
-    service = ModelService(client)
-    app.second_model_service = service
-    return service
 
 
 @dataclass(frozen=True)
