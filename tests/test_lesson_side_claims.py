@@ -66,7 +66,7 @@ CLAIMS = [
     ),
     (
         "14-whats-next.md",
-        "seed 1 miscounts the boxes (\"Tom has 2 boxes\")",
+        'seed 1 miscounts the boxes ("Tom has 2 boxes")',
         f'kind = "prompting"\nprompt = "{APPLES}"\ntemperature = 0.8\nseed = 1\n'
         'expect_text = "Tom has 2 boxes"',
     ),
