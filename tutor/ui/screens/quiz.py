@@ -182,7 +182,7 @@ class QuizScreen(TutorScreen[None]):
             return inputs
         placeholder = "your answer"
         if isinstance(question, NumericQuestion):
-            placeholder = f"a number ({question.unit})" if question.unit else "a number"
+            placeholder = f"a number ({clean_text(question.unit)})" if question.unit else "a number"
         return [Input(placeholder=placeholder, id="answer")]
 
     def _focus_answer(self) -> None:
