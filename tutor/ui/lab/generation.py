@@ -157,6 +157,7 @@ class GenerationScreen(InstrumentScreen):
         self.request = 0
         self.running: Branch | None = None
         self.failed: Branch | None = None
+        self._drawn: dict[str, Text] = {}  # the text last given to a Static, by selector
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -189,7 +190,19 @@ class GenerationScreen(InstrumentScreen):
 
     def refresh_view(self) -> None:
         """Redraw everything from the tree, the cursor and the settings."""
-        self.query_one("#gen-settings", Static).update(self.settings_text())
+        self._update("#gen-settings", self.settings_text())
+        self.refresh_stream()
+
+    def _update(self, selector: str, text: Text) -> None:
+        """Give a Static new text only when it differs from what it shows (an update lays the
+        screen out again, which a streaming batch should not pay for nothing)."""
+        if self._drawn.get(selector) != text:
+            self._drawn[selector] = text
+            self.query_one(selector, Static).update(text)
+
+    def refresh_stream(self) -> None:
+        """Redraw the text, the cursor's detail and the branch list (its token count): what a
+        batch of tokens changes; the settings line stays as it is."""
         branch = self.branch_tree.shown
         stream = self.query_one(StreamText)
         detail = self.query_one("#gen-detail", Static)
@@ -199,14 +212,11 @@ class GenerationScreen(InstrumentScreen):
         else:
             tokens = [StreamToken(s.text, s.prob, s.forced) for s in branch.steps] if branch else []
             stream.show(tokens, self.cursor, self.lead())
-            detail.update(detail_text(branch, self.cursor, self.choice))
+            shown = detail_text(branch, self.cursor, self.choice)
             if self.verdict is not None:
-                detail.update(
-                    Text.assemble(
-                        self.verdict.text, "\n", detail_text(branch, self.cursor, self.choice)
-                    )
-                )
-        self.query_one("#gen-branches", Static).update(branches_text(self.branch_tree))
+                shown = Text.assemble(self.verdict.text, "\n", shown)
+            detail.update(shown)
+        self._update("#gen-branches", branches_text(self.branch_tree))
         self.call_after_refresh(self.keep_cursor_visible)
 
     def lead(self) -> str:
@@ -279,7 +289,7 @@ class GenerationScreen(InstrumentScreen):
         if self.follow and self.branch_tree.shown is self.running:
             self.cursor = len(self.running.steps) - 1
         self.try_judge()
-        self.refresh_view()
+        self.refresh_stream()
 
     def on_generation_finished(self, message: GenerationFinished) -> None:
         if message.request != self.request or self.running is None:

@@ -117,21 +117,28 @@ class StreamText(Widget):
         self.cursor: int | None = None
         self.lead = ""
         self.cursor_line = 0
+        self._drawn: tuple[object, Text, int] | None = None  # (key, text, cursor line)
 
     def show(self, tokens: Sequence[StreamToken], cursor: int | None, lead: str = "") -> None:
         """Draw ``tokens`` with ``cursor`` marked, after ``lead``."""
         self.tokens, self.cursor, self.lead = tuple(tokens), cursor, lead
         self.refresh(layout=True)
 
+    def _rendered(self, width: int) -> tuple[Text, int]:
+        """``render_stream`` of the current tokens, kept until they or ``width`` change: the
+        layout pass and the paint that follows it ask for the same text once per frame."""
+        key = (self.tokens, width, self.cursor, self.lead)
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, *render_stream(self.tokens, width, self.cursor, self.lead))
+        return self._drawn[1], self._drawn[2]
+
     def render(self) -> Text:
-        text, self.cursor_line = render_stream(
-            self.tokens, self.content_size.width or 78, self.cursor, self.lead
-        )
+        text, self.cursor_line = self._rendered(self.content_size.width or 78)
         return text
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        text, _ = render_stream(self.tokens, width, self.cursor, self.lead)
-        return len(text.plain.split("\n"))
+        text, _ = self._rendered(width)
+        return text.plain.count("\n") + 1
 
     def cursor_region(self) -> Region:
         """The two rows (text and shades) of the cursor's line, to scroll into view."""
