@@ -7,6 +7,11 @@ eighth-block bars; ``↑`` ``↓`` pick one and ``enter`` branches: the text is 
 alternative is taken, and the model continues from exactly those tokens (token ids, not
 re-tokenized text). Every branch stays in the list (``[`` ``]`` go back and forth). Seed and
 sampler settings are on screen with their keys; the same seed and settings give the same text.
+
+A little over 400 lines: the cursor, the branches and the stream all act on one branch tree
+and redraw through one ``refresh_view``/``refresh_stream`` pair; the drawing itself
+(``stream_text``), the streaming worker (``streaming``) and the tree (``core.branching``)
+already live elsewhere.
 """
 
 from __future__ import annotations
