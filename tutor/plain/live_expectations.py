@@ -17,7 +17,7 @@ same answer every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -132,32 +132,30 @@ def eval_not_top(spec: DemoSpec, client: ModelClient) -> str | None:
 
 def eval_prob_above(spec: DemoSpec, client: ModelClient) -> str | None:
     """Each listed token's probability (softmax at temperature 1) is above its threshold."""
-    dist = _distribution(spec, client)
-    low = []
-    for text, threshold in spec.expect_prob_above.items():
-        found = _rank_and_prob(dist, client, text)
-        if found is None:
-            low.append(_not_one_token(client, text))
-        elif found[1] <= threshold:
-            low.append(f"{text!r} has p = {found[1]:.3f}, not above {threshold:g}")
-    if not low:
-        return None
-    return f"expect_prob_above: {'; '.join(low)}; the top: {_shown_top(dist, SHOWN_CANDIDATES)}"
+    return _prob_bounds(spec, client, "expect_prob_above", spec.expect_prob_above, above=True)
 
 
 def eval_prob_below(spec: DemoSpec, client: ModelClient) -> str | None:
     """Each listed token's probability (softmax at temperature 1) is below its threshold."""
+    return _prob_bounds(spec, client, "expect_prob_below", spec.expect_prob_below, above=False)
+
+
+def _prob_bounds(
+    spec: DemoSpec, client: ModelClient, field: str, bounds: Mapping[str, float], *, above: bool
+) -> str | None:
+    """Each token of ``bounds`` strictly above (or below) its threshold; else what it had."""
     dist = _distribution(spec, client)
-    high = []
-    for text, threshold in spec.expect_prob_below.items():
+    wrong = []
+    for text, threshold in bounds.items():
         found = _rank_and_prob(dist, client, text)
         if found is None:
-            high.append(_not_one_token(client, text))
-        elif found[1] >= threshold:
-            high.append(f"{text!r} has p = {found[1]:.3f}, not below {threshold:g}")
-    if not high:
+            wrong.append(_not_one_token(client, text))
+        elif (found[1] <= threshold) if above else (found[1] >= threshold):
+            side = "above" if above else "below"
+            wrong.append(f"{text!r} has p = {found[1]:.3f}, not {side} {threshold:g}")
+    if not wrong:
         return None
-    return f"expect_prob_below: {'; '.join(high)}; the top: {_shown_top(dist, SHOWN_CANDIDATES)}"
+    return f"{field}: {'; '.join(wrong)}; the top: {_shown_top(dist, SHOWN_CANDIDATES)}"
 
 
 def eval_tokens(spec: DemoSpec, client: ModelClient) -> str | None:
