@@ -106,7 +106,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     try:
         args, rest = app_only.parse_known_args(argv)
     except argparse.ArgumentError:  # e.g. --pack without its value: the whole tree says so
-        rest = ["--pack"]
+        return build_parser().parse_args(argv)
     if rest:
         return build_parser().parse_args(argv)
     args.func = run_app
@@ -115,7 +115,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status. The one guard of every command path: a
-    content or store error is one clear line, and a reader that went away is a quiet stop."""
+    content, store or file error is one clear line, and a reader that went away is a quiet
+    stop (it is an OSError too, so it is caught first)."""
     try:
         try:
             return _run(argv)
@@ -127,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # do; stdout now goes nowhere, so Python's final flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a tool the pipe ended
+    except OSError as exc:  # a file the command was told to read or write: its name, no traceback
+        where = exc.filename if exc.filename is not None else "error"
+        say(f"{where}: {exc.strerror or exc}", sys.stderr)
+        return 1
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -142,9 +147,3 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        raise  # not a file error: main's quiet stop
-    except OSError as exc:  # a file the command was told to read or write: its name, no traceback
-        where = exc.filename if exc.filename is not None else "error"
-        say(f"{where}: {exc.strerror or exc}", sys.stderr)
-        return 1
