@@ -81,20 +81,26 @@ def test_common_prefix() -> None:
 TURNS = ["the cat", "and?", "why?"]
 
 
+def recorded_evaluations(engine: Engine) -> list[tuple[int, int]]:
+    """(start, number of tokens) of each prompt evaluation ``engine`` makes from now on."""
+    evaluations: list[tuple[int, int]] = []
+    decode = engine._decode_gen
+
+    def spy(tokens: Sequence[int], start: int) -> None:
+        evaluations.append((start, len(tokens)))
+        decode(tokens, start)
+
+    engine._decode_gen = spy  # type: ignore[method-assign]
+    return evaluations
+
+
 def test_a_next_turn_evaluates_only_its_new_tokens(tiny_model: Path, tmp_path: Path) -> None:
     """In the engine itself (in this process): what each generation's prompt evaluation starts
     from. A next turn starts after the cached conversation; a prompt that diverges mid-way
     starts where it diverges; after a next-token view (fresh evaluation) it starts at 0."""
     config = WorkerConfig(model_path=tiny_model, log_path=tmp_path / "log", n_ctx=512)
     engine = Engine(config, lambda: False, LlamaLog(logging.getLogger("test")))
-    starts: list[tuple[int, int]] = []  # (start, number of tokens) of each prompt evaluation
-    decode = engine._decode_gen
-
-    def spy(tokens: Sequence[int], start: int) -> None:
-        starts.append((start, len(tokens)))
-        decode(tokens, start)
-
-    engine._decode_gen = spy  # type: ignore[method-assign]
+    starts = recorded_evaluations(engine)
     emit: Any = lambda _token: None  # noqa: E731
     try:
         first = [{"role": "user", "content": "the cat"}]
@@ -153,14 +159,7 @@ def test_a_settled_answer_is_not_evaluated_again(tmp_path: Path) -> None:
     assert model is not None
     config = WorkerConfig(model_path=model, log_path=tmp_path / "log", n_ctx=512)
     engine = Engine(config, lambda: False, LlamaLog(logging.getLogger("test")))
-    starts: list[int] = []
-    decode = engine._decode_gen
-
-    def spy(tokens: Sequence[int], start: int) -> None:
-        starts.append(start)
-        decode(tokens, start)
-
-    engine._decode_gen = spy  # type: ignore[method-assign]
+    evaluations = recorded_evaluations(engine)
     emit: Any = lambda _token: None  # noqa: E731
     try:
         first = [{"role": "user", "content": "the cat"}]
@@ -172,11 +171,11 @@ def test_a_settled_answer_is_not_evaluated_again(tmp_path: Path) -> None:
         second.append({"role": "user", "content": "and?"})
         shared = common_prefix(engine.gen_cached, engine.prompt_ids(second))
         settled = engine.generate(second, GREEDY, emit)
-        assert starts[-1] == shared > len(ids_1)  # the answer was not evaluated again
+        assert evaluations[-1][0] == shared > len(ids_1)  # the answer was not evaluated again
         engine.settle(idle=False)  # a request waits: nothing is evaluated
-        assert len(starts) == 3
+        assert len(evaluations) == 3
         engine.next_token("the cat")  # the same second turn from a cleared cache
         assert engine.generate(second, GREEDY, emit).text == settled.text
-        assert starts[-1] == 0
+        assert evaluations[-1][0] == 0
     finally:
         engine.close()
