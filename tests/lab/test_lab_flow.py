@@ -216,6 +216,22 @@ async def test_a_guess_is_judged_after_it_is_given(fake_app: RecordingApp) -> No
         assert "You guessed 3; the tokenizer made 3" in flat_text(fake_app)
 
 
+async def test_an_empty_enter_asks_for_a_guess_and_only_esc_skips(fake_app: RecordingApp) -> None:
+    """enter with nothing typed keeps the dialog open and says so in it; the dialog's footer
+    shows its own keys (enter: guess, esc: skip), not the instrument's beneath it."""
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await open_spec(pilot, kind="tokens", prompt="The cat sat", predict=True)
+        footer = screen_text(fake_app).splitlines()[-1]
+        assert "Guess" in footer and "Skip" in footer, footer
+        await press(pilot, "enter")
+        assert type(fake_app.screen).__name__ == "PredictScreen"
+        assert "Type a guess first, or esc to skip" in flat_text(fake_app)
+        await press(pilot, "escape")
+        screen = fake_app.screen
+        assert isinstance(screen, TokensScreen)
+        assert screen.skipped_guess and screen.guess is None
+
+
 TWO_DEMOS = """+++
 title = "Second steps"
 summary = "Lesson number 2."

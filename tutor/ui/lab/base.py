@@ -340,13 +340,22 @@ class InstrumentScreen(TutorScreen[None]):
         return Text("")
 
 
+class GuessInput(Input):
+    """The guess field: its ``enter`` is shown in the dialog's footer as "Guess"."""
+
+    BINDINGS = [Binding("enter", "submit", "Guess", id="predict.guess")]
+
+
 class PredictScreen(TutorModal[str | None]):
-    """Asks the learner's guess before the answer is shown; esc skips."""
+    """Asks the learner's guess before the answer is shown; only esc skips (an empty enter
+    asks for a guess in the dialog). Its own footer shows its own keys, not the screen's."""
 
     BINDINGS = [Binding("escape", "skip", "Skip", id="predict.skip")]
+    EMPTY = "Type a guess first, or esc to skip."
 
     DEFAULT_CSS = """
     PredictScreen Input { margin: 1 0 0 0; }
+    PredictScreen #predict-help { height: auto; }
     """
 
     def __init__(self, question: str, hint: str) -> None:
@@ -358,11 +367,17 @@ class PredictScreen(TutorModal[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Text("Predict first", style="bold"))
             yield Static(Text(self.question))
-            yield Input(placeholder=self.hint, id="guess")
-            yield Static(Text("enter: lock in the guess · esc: skip", style="dim"))
+            yield GuessInput(placeholder=self.hint, id="guess")
+            yield Static(
+                Text("enter: lock in the guess · esc: skip", style="dim"), id="predict-help"
+            )
+        yield KeysFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if not event.value.strip():
+            self.query_one("#predict-help", Static).update(Text(self.EMPTY, style="bold"))
+            return
         self.dismiss(event.value)
 
     def action_skip(self) -> None:
