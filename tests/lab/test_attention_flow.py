@@ -12,15 +12,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from textual.widgets import Input
 
 from tests.lab.helpers import open_spec, press, settle
 from tests.lab.inside_fake import InsideFakeClient
 from tests.lab.screen_text import flat_text
 from tests.ui.conftest import RecordingApp
+from tutor.core.demo import DemoSpec
 from tutor.ui.lab.attention import AttentionReady, AttentionScreen, prepare
 from tutor.ui.lab.attention_by_hand import AttentionByHandScreen
 from tutor.ui.lab.embeddings import EmbeddingsScreen
 from tutor.ui.lab.lens import LensScreen
+from tutor.ui.lab.sampler import SamplerScreen
 from tutor.ui.model_service import ModelService
 
 SIZE = (80, 24)
@@ -209,3 +212,28 @@ async def test_induction_test_fills_the_overview(inside_app: RecordingApp) -> No
         assert inside_app.model_service.client.calls[-1] == "qk"
         await press(pilot, "e", *"the dog", "enter")  # a new prompt keeps the head scores
         assert screen.capture is not None and "induction" in screen.capture.scores
+
+
+@pytest.mark.parametrize(
+    ("screen_class", "field", "asked"),
+    [
+        (AttentionScreen, "#att-prompt", "asked"),
+        (LensScreen, "#lens-prompt", "asked"),
+        (AttentionByHandScreen, "#hand-prompt", "asked"),
+        (SamplerScreen, "#sampler-prompt", "prompt"),
+    ],
+)
+async def test_a_prompt_with_a_newline_shows_it_as_a_mark_and_runs_with_it(
+    inside_app: RecordingApp, screen_class: Any, field: str, asked: str
+) -> None:
+    """A one-line prompt field shows a newline as ⏎ (a raw one breaks the line) and the prompt
+    it runs, once submitted, has the real newline again."""
+    spec = DemoSpec(kind=screen_class.KIND or "attention", prompt="Q: a cat\nA:")
+    async with inside_app.run_test(size=SIZE) as pilot:
+        await inside_app.push_screen(screen_class(spec))
+        await settle(pilot)
+        prompt = inside_app.screen.query_one(field, Input)
+        assert prompt.value == "Q: a cat⏎A:"
+        prompt.focus()
+        await press(pilot, "end", "enter")
+        assert getattr(inside_app.screen, asked) == "Q: a cat\nA:"

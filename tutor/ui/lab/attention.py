@@ -29,7 +29,7 @@ from tutor.explain import heads as Hd
 from tutor.explain.attention import kv_head_of
 from tutor.runtime.types import PackedAttention, TokenPiece
 from tutor.ui.lab.attention_overview import head_name, overview_text
-from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.base import InstrumentScreen, Verdict, from_field, to_field
 from tutor.ui.widgets.bars import BarRow, render_bars
 from tutor.ui.widgets.heatmap import Heatmap
 
@@ -137,8 +137,8 @@ class AttentionScreen(InstrumentScreen):
         )
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.prompt, placeholder="a prompt; enter: capture", id="att-prompt",
-                    classes="lab-input")  # fmt: skip
+        yield Input(to_field(self.spec.prompt), placeholder="a prompt; enter: capture",
+                    id="att-prompt", classes="lab-input")  # fmt: skip
         yield Static(id="att-info")
         yield Static(id="att-verdict")
         yield Heatmap(id="att-map")
@@ -340,7 +340,7 @@ class AttentionScreen(InstrumentScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one("#att-map").focus()
-        self.fetch(event.value)
+        self.fetch(from_field(event.value))
 
     # -- predict, then reveal --------------------------------------------------------------
 

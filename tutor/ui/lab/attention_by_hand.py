@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 from tutor.drawing import token_label, window
 from tutor.explain import attention as A
 from tutor.runtime.types import QKCapture
-from tutor.ui.lab.base import InstrumentScreen
+from tutor.ui.lab.base import InstrumentScreen, from_field, to_field
 
 STEPS = ("q and keys", "q·k", "÷ √d", "mask", "softmax", "llama.cpp")
 DEFAULT_PROMPT = "The cat sat on the mat because it was tired."
@@ -107,8 +107,8 @@ class AttentionByHandScreen(InstrumentScreen):
         return title
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.asked, placeholder="a short prompt; enter: capture", id="hand-prompt",
-                    classes="lab-input")  # fmt: skip
+        yield Input(to_field(self.asked), placeholder="a short prompt; enter: capture",
+                    id="hand-prompt", classes="lab-input")  # fmt: skip
         yield Static(id="hand-info")
         yield Static(id="hand-table")
         yield Static(id="hand-result")
@@ -299,4 +299,4 @@ class AttentionByHandScreen(InstrumentScreen):
             return
         self.query_one("#hand-table").focus()
         self.capture = None
-        self.fetch(event.value)
+        self.fetch(from_field(event.value))

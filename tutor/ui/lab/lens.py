@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 from tutor.drawing import shade, shade_legend, token_label, window
 from tutor.explain.lens import first_layer_on_top
 from tutor.runtime.types import LensGrid
-from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.base import InstrumentScreen, Verdict, from_field, to_field
 from tutor.ui.widgets.bars import BarRow, render_bars
 
 CELL = 8  # characters per grid cell: a shade, up to 6 of the token, a space
@@ -96,8 +96,8 @@ class LensScreen(InstrumentScreen):
         self.asked = self.spec.prompt
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.prompt, placeholder="a prompt; enter: run", id="lens-prompt",
-                    classes="lab-input")  # fmt: skip
+        yield Input(to_field(self.spec.prompt), placeholder="a prompt; enter: run",
+                    id="lens-prompt", classes="lab-input")  # fmt: skip
         yield Static(id="lens-info")
         yield Static(id="lens-grid", classes="lens-grid")
         yield Static(id="lens-detail")
@@ -195,7 +195,7 @@ class LensScreen(InstrumentScreen):
         event.stop()
         self.query_one("#lens-grid").focus()
         self.grid = None
-        self.fetch(event.value)
+        self.fetch(from_field(event.value))
 
     # -- predict, then reveal --------------------------------------------------------------
 

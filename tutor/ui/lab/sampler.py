@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 
 from tutor.explain.sampling import Stage, entropy_bits, sampler_chain
 from tutor.runtime.types import NextTokenDistribution, TokenPiece
-from tutor.ui.lab.base import InstrumentScreen, Verdict
+from tutor.ui.lab.base import InstrumentScreen, Verdict, from_field, to_field
 from tutor.ui.widgets.bars import BarRow, ProbabilityBars
 from tutor.ui.widgets.histogram import Histogram, HistogramRow
 
@@ -214,7 +214,9 @@ class SamplerScreen(InstrumentScreen):
         self.prompt = spec.prompt
 
     def compose_body(self) -> ComposeResult:
-        prompt = Input(self.spec.prompt, placeholder="a prompt; enter: run", id="sampler-prompt")
+        prompt = Input(
+            to_field(self.spec.prompt), placeholder="a prompt; enter: run", id="sampler-prompt"
+        )
         prompt.can_focus = False  # keys go to the knobs until e asks to edit the prompt
         yield self.field("Prompt", prompt)
         yield Static(id="sampler-settings")
@@ -359,7 +361,7 @@ class SamplerScreen(InstrumentScreen):
         event.stop()
         self.dist, self.stages, self.drawn = None, None, None
         self.refresh_view()
-        self.fetch(event.value)
+        self.fetch(from_field(event.value))
         self.stop_editing()
 
     # -- predict, then reveal ------------------------------------------------------------------
