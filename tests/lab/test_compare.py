@@ -200,3 +200,19 @@ async def test_smollm2_beside_gemma(make_app: MakeApp) -> None:
         assert screen.base.prompt == "The capital of France is"
         assert "gemma 3 270m (base)" in flat_text(app).lower()  # no chat template: base
         assert len(made) == 1 and made[0].pid == second_pid  # the same worker throughout
+
+
+async def test_the_compare_heading_names_the_two_models_as_they_are(
+    make_app: MakeApp, fake_client: FakeModelClient
+) -> None:
+    """The learner's own model may be the base one (Gemma) and the second the instruct one:
+    the heading names both instead of saying "Instruct and base model"."""
+    base_first = FakeModelClient(name="own-base")
+    app = make_app()
+    app.model_service = ModelService(lambda: base_first, lambda: fake_client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_spec(pilot, kind="prompting", prompt="The cat sat on the mat")
+        await press(pilot, "ctrl+g")
+        text = flat_text(app)
+        assert "Instruct and base model" not in text
+        assert "own-base and fake-model" in text, text

@@ -54,8 +54,8 @@ def test_playground_ab(snap_compare: SnapCompare, fake_app: RecordingApp) -> Non
 
 
 def test_playground_base_model(snap_compare: SnapCompare, fake_app: RecordingApp) -> None:
-    """ctrl+g with a second model: 'Instruct and base model, same prompt', the fake model's
-    answer (read with its chat template) left, the base pane right: 'fake-second (base)' (it
+    """ctrl+g with a second model: 'fake-model and fake-second (base), same prompt', the fake
+    model's answer (read with its chat template) left, the base pane right: 'fake-second (base)' (it
     has no chat template), 'reads the prompt as plain text: no template', its answer."""
     first = fake_app.model_service.client
     fake_app.model_service = ModelService(lambda: first, second_fake_client)

@@ -219,7 +219,9 @@ class PlaygroundScreen(InstrumentScreen):
             self.call_after_refresh(view.scroll_end, animate=False)
 
     def compare_heading(self) -> Text:
-        text = Text("Instruct and base model, same prompt (ctrl+g: back to the chat)", style="bold")
+        """Names the two models as they are (the learner's own may be the base one)."""
+        first, second = self.first_name(), self.second_name()
+        text = Text(f"{first} and {second}, same prompt (ctrl+g: back to the chat)", style="bold")
         if self.verdict is not None:
             text.append("\n")
             text.append_text(self.verdict.text)
@@ -228,15 +230,23 @@ class PlaygroundScreen(InstrumentScreen):
     def model_pane(self, kind: str, run: Exchange | None) -> Text:
         """One side of the base-versus-instruct view: which model, how it read the prompt."""
         if kind == "base":
-            second = self.service.second()
-            info = second.status.info if second is not None else None
-            name = "The second model (loading…)" if info is None else model_label(info)
-            if info is not None and not info.chat_template and "base" not in name.lower():
-                name += " (base)"  # no chat template: made to continue text, not to answer
-            return model_pane_text(name, "as plain text: no template", run)
-        info = self.service.status.info
+            return model_pane_text(self.second_name(), "as plain text: no template", run)
         how = "with its chat template" if self.chat else "as plain text"
-        return model_pane_text(model_label(info) if info is not None else "this model", how, run)
+        return model_pane_text(self.first_name(), how, run)
+
+    def first_name(self) -> str:
+        """The learner's own model, as the panes and the heading name it."""
+        info = self.service.status.info
+        return model_label(info) if info is not None else "this model"
+
+    def second_name(self) -> str:
+        """The model compared with, marked "(base)" when it has no chat template."""
+        second = self.service.second()
+        info = second.status.info if second is not None else None
+        name = "The second model (loading…)" if info is None else model_label(info)
+        if info is not None and not info.chat_template and "base" not in name.lower():
+            name += " (base)"  # no chat template: made to continue text, not to answer
+        return name
 
     def chat_text(self) -> Text:
         """Earlier turns, then this turn's answer as it streams, then the verdict on a guess."""
