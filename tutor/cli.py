@@ -116,7 +116,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status. The one guard of every command path: a
     content, store or file error is one clear line, and a reader that went away is a quiet
-    stop (it is an OSError too, so it is caught first)."""
+    stop (it is an OSError too, so it is caught first). Standard output closed outright
+    (``llm-tutor lessons >&-``: ``sys.stdout`` is None, so every print would vanish and the
+    command "succeed") is one line on standard error and a non-zero exit instead."""
+    if sys.stdout is None:
+        if sys.stderr is not None:
+            say("llm-tutor: standard output is closed", sys.stderr)
+        return 2
     try:
         try:
             return _run(argv)

@@ -51,6 +51,23 @@ def test_closed_standard_input_is_one_clear_error(args: tuple[str, ...], message
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [("lessons",), ("models", "list"), ("--help",)])
+def test_closed_standard_output_is_one_clear_error(args: tuple[str, ...]) -> None:
+    """``llm-tutor lessons >&-`` (sys.stdout is None) once printed into nothing and exited 0."""
+    command = " ".join([sys.executable, "-m", "tutor", *args])
+    result = subprocess.run(
+        ["sh", "-c", f"exec {command} >&-"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=repo_env(),
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert result.stderr == "llm-tutor: standard output is closed\n"
+
+
 def test_a_foreign_database_is_refused_by_every_command(
     private_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
