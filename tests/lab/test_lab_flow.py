@@ -23,6 +23,7 @@ from tutor.ui.lab.registry import INSTRUMENTS, open_instrument, route_name
 from tutor.ui.lab.tokens import TokensScreen
 from tutor.ui.model_service import ModelService
 from tutor.ui.screens.lesson import LessonScreen, LessonViewer
+from tutor.ui.widgets.demo_card import DemoCard
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RecordingApp]
@@ -154,6 +155,8 @@ async def test_t_opens_the_demo_and_esc_returns_to_the_same_place(
         assert fake_app.screen.query_one("#tokens-text", Input).value == "The cat sat."
         await press(pilot, "escape")
         assert fake_app.screen is lesson and viewer.scroll_y == 5
+        focused = fake_app.focused  # the card it was opened from, so tab goes on from there
+        assert isinstance(focused, DemoCard) and focused.info.index == 0, focused
 
 
 async def test_tab_focuses_the_card_and_enter_opens_it(fake_app: RecordingApp) -> None:
@@ -275,6 +278,8 @@ async def test_t_with_two_demos_on_screen_asks_which(make_app: MakeApp, tmp_path
                 break
             await press(pilot, "escape")  # the guess (when asked), then the playground
         assert app.screen is lesson
+        focused = app.focused  # the second card, the one picked, not the document
+        assert isinstance(focused, DemoCard) and focused.info.index == 1, focused
 
 
 async def test_the_template_view_mid_answer_stops_it_visibly(

@@ -93,6 +93,7 @@ class LessonScreen(TutorScreen[None]):
         self.lesson = lesson
         self.markdown = display_markdown(lesson)
         self._since = time.monotonic()
+        self._opened_card: int | None = None  # the card a demo was opened from, to refocus
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -220,7 +221,18 @@ class LessonScreen(TutorScreen[None]):
     def open_demo(self, index: int) -> None:
         """The demo's instrument, over the lesson: esc comes back to this very place."""
         self.save()
+        self._opened_card = index
         open_lesson_demo(self.services, self.lesson, index)
+
+    def on_screen_resume(self) -> None:
+        """Back from a demo: focus the card it was opened from (``tab`` goes on from there),
+        without scrolling, so the lesson stays where it was."""
+        index, self._opened_card = self._opened_card, None
+        if index is None:
+            return
+        for card in self.query(DemoCard):
+            if card.info.index == index:
+                card.focus(scroll_visible=False)
 
     def action_quiz(self) -> None:
         self.save()
